@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/jwtauth"
+	"github.com/authbench/authbench/redisprov"
+	"github.com/authbench/authbench/server"
+	"github.com/authbench/authbench/sessionauth"
+)
+
+// serveConfig is everything "authbench serve" is told on its command line.
+type serveConfig struct {
+	backend     string
+	addr        string
+	redisAddr   string
+	redisPrefix string
+
+	alg, keyFile     string
+	issuer, audience string
+	accessTTL        time.Duration
+	refreshTTL       time.Duration
+	leeway           time.Duration
+	idleTimeout      time.Duration
+	absoluteTimeout  time.Duration
+	sessionUnsigned  bool
+	sessionKeyFile   string
+	users            int
+	password         string
+	bcryptCost       int
+	tlsCert, tlsKey  string
+	adminToken       string
+	shutdownTimeout  time.Duration
+}
+
+var backendNames = []string{"jwt", "jwt-blacklist", "session", "none"}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c serveConfig
+	fs := newFlagSet("serve", `Usage: authbench serve [flags]
+
+Serves the handler set (POST /auth/login, GET /api/me, POST /auth/refresh,
+POST /auth/logout, POST /admin/revoke-user, GET /healthz) with one backend,
+until SIGINT or SIGTERM, then shuts down gracefully.
+
+Backends:
+  jwt            stateless JWT (golang-jwt/jwt/v5): no store; logout cannot
+                 revoke a copied token before it expires
+  jwt-blacklist  JWT plus the article's Redis blacklist: one Redis round trip
+                 per request; logout and revoke-user take effect at once
+  session        server-side sessions (gorilla/sessions on Redis): the cookie
+                 holds only a session ID; one Redis round trip per request
+  none           no authentication at all: the baseline for measurements
+
+Redis (for jwt-blacklist and session) is taken from --redis-addr or $REDIS_ADDR;
+without one, authbench starts its own: a testcontainers Redis where Docker
+runs, else a local redis-server on a free port, else an embedded in-process
+Redis (labelled as such: its figures are not a network store's).
+
+Example:
+  authbench serve --backend session --addr 127.0.0.1:8080 --bcrypt-cost 4
+  curl -si -c jar -H 'Content-Type: application/json' \
+       -d '{"username":"user-1","password":"password"}' localhost:8080/auth/login
+  curl -s -b jar localhost:8080/api/me`, stdout)
+	fs.StringVar(&c.backend, "backend", "jwt", "backend: "+strings.Join(backendNames, ", "))
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one; the chosen address is printed)")
+	fs.StringVar(&c.redisAddr, "redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` (default $REDIS_ADDR; empty: start one, see above)")
+	fs.StringVar(&c.redisPrefix, "redis-prefix", "", "key prefix for everything written to Redis (default \"authbench:<random>:\")")
+	fs.StringVar(&c.alg, "alg", "HS256", "JWT signing algorithm: HS256, RS256, ES256 or EdDSA")
+	fs.StringVar(&c.keyFile, "key-file", "", "JWT signing key `file`: PEM private key, or for HS256 a secret of at least 32 bytes (default: generated at start, so tokens do not survive a restart; give the same file to every instance of a scale-out)")
+	fs.StringVar(&c.issuer, "issuer", "authbench", "JWT iss claim issued and required")
+	fs.StringVar(&c.audience, "audience", "authbench", "JWT aud claim issued and required")
+	fs.DurationVar(&c.accessTTL, "access-ttl", 15*time.Minute, "JWT access-token lifetime (the article: 15m)")
+	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 7*24*time.Hour, "JWT refresh-token lifetime")
+	fs.DurationVar(&c.leeway, "leeway", 0, "JWT clock-skew allowance for exp, nbf and iat")
+	fs.DurationVar(&c.idleTimeout, "idle-timeout", 15*time.Minute, "session idle timeout, sliding (matches the access token)")
+	fs.DurationVar(&c.absoluteTimeout, "absolute-timeout", 7*24*time.Hour, "session absolute timeout (matches the refresh token)")
+	fs.BoolVar(&c.sessionUnsigned, "session-unsigned", false, "session cookie carries the raw ID instead of an HMAC-signed one")
+	fs.StringVar(&c.sessionKeyFile, "session-key-file", "", "`file` holding the session cookie HMAC key, at least 32 bytes (default: generated at start; share it across instances)")
+	fs.IntVar(&c.users, "users", 10000, "number of demo users user-0 … user-{N-1}")
+	fs.StringVar(&c.password, "password", "password", "the demo users' password")
+	fs.IntVar(&c.bcryptCost, "bcrypt-cost", 10, "bcrypt cost for password checks (4..31; load tests may lower it and say so)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (with --tls-key: serve HTTPS)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file`")
+	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("AUTHBENCH_ADMIN_TOKEN"), "bearer token enabling POST /admin/revoke-user, at least 16 bytes (default $AUTHBENCH_ADMIN_TOKEN; empty: route disabled)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long graceful shutdown waits for requests in flight")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return usageError{cmd: "serve", err: err}
+	}
+	return serve(ctx, c, stdout, stderr)
+}
+
+func (c *serveConfig) validate() error {
+	switch {
+	case !contains(backendNames, c.backend):
+		return fmt.Errorf("--backend %q: want one of %s", c.backend, strings.Join(backendNames, ", "))
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		return errors.New("--tls-cert and --tls-key go together")
+	case c.users < 1:
+		return fmt.Errorf("--users %d: need at least 1", c.users)
+	case c.accessTTL <= 0:
+		return fmt.Errorf("--access-ttl %s: must be positive", c.accessTTL)
+	case c.refreshTTL <= 0:
+		return fmt.Errorf("--refresh-ttl %s: must be positive", c.refreshTTL)
+	case c.leeway < 0:
+		return fmt.Errorf("--leeway %s: must not be negative", c.leeway)
+	case c.idleTimeout <= 0:
+		return fmt.Errorf("--idle-timeout %s: must be positive", c.idleTimeout)
+	case c.absoluteTimeout < c.idleTimeout:
+		return fmt.Errorf("--absolute-timeout %s: must not be shorter than --idle-timeout %s", c.absoluteTimeout, c.idleTimeout)
+	case c.shutdownTimeout < 0:
+		return fmt.Errorf("--shutdown-timeout %s: must not be negative", c.shutdownTimeout)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	users, err := server.NewUsers(c.users, c.password, c.bcryptCost)
+	if err != nil {
+		return err
+	}
+
+	var rdb *redis.Client
+	if c.backend == "jwt-blacklist" || c.backend == "session" {
+		r, err := redisprov.Start(ctx, redisprov.Options{Addr: c.redisAddr, Prefix: c.redisPrefix, Log: stderr})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		rdb = r.Client()
+		defer rdb.Close()
+		c.redisPrefix = r.Prefix
+		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", r.Label(), r.Prefix)
+	}
+
+	backend, err := newBackend(c, rdb)
+	if err != nil {
+		return err
+	}
+	h, err := server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, Log: log})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", c.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10, // larger header blocks get 431; credential cookies are capped at 4 KiB anyway
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	if c.backend == "none" {
+		fmt.Fprintln(stderr, "WARNING: --backend none authenticates nobody; it is a measurement baseline only")
+	}
+	fmt.Fprintf(stdout, "authbench serve: backend=%s users=%d bcrypt-cost=%d listening on %s://%s\n",
+		c.backend, c.users, c.bcryptCost, scheme, ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "authbench serve: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newBackend builds the backend c names; rdb is nil for the stateless ones.
+func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
+	switch c.backend {
+	case "none":
+		return server.NoAuth{}, nil
+	case "session":
+		var key []byte
+		if c.sessionKeyFile != "" {
+			b, err := os.ReadFile(c.sessionKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("--session-key-file: %w", err)
+			}
+			key = []byte(strings.TrimRight(string(b), "\r\n"))
+		}
+		return sessionauth.New(sessionauth.Config{
+			Client:          rdb,
+			Prefix:          c.redisPrefix,
+			IdleTimeout:     c.idleTimeout,
+			AbsoluteTimeout: c.absoluteTimeout,
+			Unsigned:        c.sessionUnsigned,
+			HashKey:         key,
+		})
+	}
+	var keys *jwtauth.Keys
+	var err error
+	if c.keyFile != "" {
+		keys, err = jwtauth.LoadKeys(c.alg, c.keyFile)
+	} else {
+		keys, err = jwtauth.GenerateKeys(c.alg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--alg %s: %w", c.alg, err)
+	}
+	cfg := jwtauth.Config{
+		Keys:       keys,
+		Issuer:     c.issuer,
+		Audience:   c.audience,
+		AccessTTL:  c.accessTTL,
+		RefreshTTL: c.refreshTTL,
+		Leeway:     c.leeway,
+	}
+	if c.backend == "jwt-blacklist" {
+		cfg.Blacklist = rdb
+		cfg.Prefix = c.redisPrefix
+	}
+	return jwtauth.New(cfg)
+}
