@@ -10,7 +10,7 @@ BENCH     ?= .
 # Load tests: make loadtest SCENARIO=scenarios/full.yaml
 SCENARIO  ?= scenarios/quick.yaml
 
-.PHONY: all build test test-short bench loadtest serve fmt lint vet tidy clean
+.PHONY: all build test test-short bench loadtest loadtest-smoke serve fmt lint vet tidy clean
 
 all: build test
 
@@ -31,6 +31,27 @@ fmt:
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
+
+# Per-request costs (package ./bench): COUNT runs of the benchmarks
+# matching BENCH, kept under results/bench/, compared with the previous
+# run (benchstat) and checked against the targets (bench/cmd/benchratio).
+bench:
+	COUNT='$(COUNT)' BENCH='$(BENCH)' GO='$(GO)' ./scripts/bench.sh
+
+# Every benchmark once, untimed, so they compile and run in CI; never
+# read its figures.
+.PHONY: bench-smoke
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/...
+
+# The main job: every variant of $(SCENARIO) under load, results in
+# results/<run-id>/ (results/latest points at the newest).
+loadtest: build
+	$(BIN) loadtest --scenario $(SCENARIO)
+
+# A few seconds per variant: checks the whole load-test path works.
+loadtest-smoke: build
+	$(BIN) loadtest --scenario scenarios/smoke.yaml
 
 serve: build
 	$(BIN) serve --backend session --bcrypt-cost 4

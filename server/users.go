@@ -59,6 +59,12 @@ func (u *Users) exists(name string) bool {
 	if !ok || digits == "" || len(digits) > 9 || (digits[0] == '0' && len(digits) > 1) {
 		return false
 	}
-	i, err := strconv.Atoi(digits)
-	return err == nil && i >= 0 && i < u.n
+	i := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i < u.n
 }
