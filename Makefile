@@ -18,9 +18,12 @@ build:
 	$(GO) build -o $(BIN) ./cmd/authbench
 
 # The whole suite with the race detector, against a real redis-server the
-# tests start on a free port (never 127.0.0.1:6379).
+# tests start on a free port (never 127.0.0.1:6379), including a smoke load
+# test through real processes; then every benchmark once, untimed, so none
+# can rot.
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) --no-print-directory bench-smoke
 
 vet:
 	$(GO) vet $(PKGS)
@@ -55,6 +58,18 @@ loadtest-smoke: build
 
 serve: build
 	$(BIN) serve --backend session --bcrypt-cost 4
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target per
+# package run). New failing inputs land in the package's testdata/fuzz.
+FUZZTIME  ?= 10s
+FUZZ_TARGETS := ./jwtauth:FuzzParse ./jwtauth:FuzzAccessToken ./jwtauth:FuzzRefreshRotation \
+                ./sessionauth:FuzzDecodeCookie ./sessionauth:FuzzLookup
+fuzz-smoke:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; \
+	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 clean:
 	rm -rf bin

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/redisprov"
+)
+
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("loadtest", `Usage: authbench loadtest [flags]
+
+Load-tests every variant of a scenario with vegeta: for each variant it
+starts "authbench serve" as a separate process on 127.0.0.1 (so its CPU is
+measured alone), logs every virtual user in, then holds each rate open-loop
+and records latency, server CPU and peak RSS, Redis CPU and commands per
+request and the generator's own CPU. Results go to <out>/<run-id>/
+(results.json, raw vegeta results per step, server logs); <out>/latest
+points at the newest run. Ctrl-C stops cleanly and still writes results.
+
+Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
+::1 or localhost unless --allow-remote is given.
+
+Examples:
+  authbench loadtest                                  # scenarios/quick.yaml
+  authbench loadtest --scenario scenarios/full.yaml
+  authbench loadtest --target http://127.0.0.1:8080 --variant session`, stdout)
+	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
+	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
+	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
+	variant := fs.String("variant", "", "with --target: the variant it serves (none, jwt, jwt-blacklist, session)")
+	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
+	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	sc, err := loadtest.LoadScenario(*scenario)
+	if err != nil {
+		if errors.Is(err, loadtest.ErrScenario) {
+			return usageError{cmd: "loadtest", err: err}
+		}
+		return err
+	}
+	cfg := loadtest.Config{
+		Scenario:     sc,
+		ScenarioFile: *scenario,
+		Out:          *out,
+		Redis:        redisprov.Options{Addr: *redisAddr},
+		Log:          stderr,
+		Terminal:     isTerminal(stderr),
+	}
+	if *target != "" {
+		if err := loadtest.CheckTarget(*target, *allowRemote); err != nil {
+			return usageError{cmd: "loadtest", err: err}
+		}
+		found := false
+		for _, v := range loadtest.Variants {
+			found = found || v == *variant
+		}
+		if !found {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of none, jwt, jwt-blacklist, session (got %q)", *variant)}
+		}
+		cfg.Target, cfg.TargetVariant = *target, *variant
+	} else {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("loadtest: cannot find own binary to run the servers: %w", err)
+		}
+		cfg.Launcher, cfg.Mode = loadtest.ProcessLauncher{Exe: exe}, "process"
+	}
+	res, dir, err := loadtest.Run(ctx, cfg)
+	if res != nil {
+		loadtest.Summary(stdout, res)
+		fmt.Fprintf(stdout, "results: %s\n", dir)
+	}
+	return err
+}
+
+// isTerminal reports whether w is a terminal, for the progress line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

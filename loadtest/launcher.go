@@ -1,0 +1,167 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ServerSpec is what a Launcher must serve: one variant with the
+// scenario's backend options.
+type ServerSpec struct {
+	Variant string
+	Users   int
+	Backend BackendOptions
+	// RedisAddr and RedisPrefix are set for the variants that use Redis.
+	RedisAddr   string
+	RedisPrefix string
+	// Log receives the server's own output (stderr); nil discards it.
+	Log io.Writer
+}
+
+// Launcher starts the server under test for one variant.
+type Launcher interface {
+	Launch(ctx context.Context, spec ServerSpec) (Server, error)
+}
+
+// Server is a running server under test.
+type Server interface {
+	// URL is its base URL, "http://127.0.0.1:PORT".
+	URL() string
+	// PID is its process ID when it is a separate local process whose
+	// CPU can be measured alone, else 0.
+	PID() int
+	// Stop shuts it down and waits for it.
+	Stop() error
+}
+
+// ProcessLauncher runs "Exe serve" as a child process, one per variant,
+// so its CPU is measured alone.
+type ProcessLauncher struct {
+	// Exe is the authbench binary (the CLI passes os.Executable()).
+	Exe string
+	// StartTimeout bounds the wait for the "listening on" line. Default 30s.
+	StartTimeout time.Duration
+}
+
+// serveArgs is the command line of "authbench serve" for spec.
+func serveArgs(spec ServerSpec) []string {
+	b := spec.Backend
+	args := []string{"serve",
+		"--backend", spec.Variant,
+		"--addr", "127.0.0.1:0",
+		"--users", strconv.Itoa(spec.Users),
+		"--password", b.Password,
+		"--bcrypt-cost", strconv.Itoa(b.BcryptCost),
+		"--alg", b.Alg,
+		"--access-ttl", b.AccessTTL.D().String(),
+		"--refresh-ttl", b.RefreshTTL.D().String(),
+		"--idle-timeout", b.IdleTimeout.D().String(),
+	}
+	if b.RefreshTTL.D() < b.IdleTimeout.D() {
+		args = append(args, "--absolute-timeout", b.IdleTimeout.D().String())
+	} else {
+		args = append(args, "--absolute-timeout", b.RefreshTTL.D().String())
+	}
+	if b.SessionUnsigned {
+		args = append(args, "--session-unsigned")
+	}
+	if spec.RedisAddr != "" {
+		args = append(args, "--redis-addr", spec.RedisAddr, "--redis-prefix", spec.RedisPrefix)
+	}
+	return args
+}
+
+// Launch starts the child and waits for its "listening on" line.
+func (l ProcessLauncher) Launch(ctx context.Context, spec ServerSpec) (Server, error) {
+	timeout := l.StartTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	cmd := exec.Command(l.Exe, serveArgs(spec)...)
+	// Own process group: Ctrl-C reaches the runner only, which then stops
+	// the server itself after writing results. Pdeathsig: a killed runner
+	// leaves no server behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Env = append(os.Environ(), "AUTHBENCH_ADMIN_TOKEN=") // no admin route under load
+	if spec.Log != nil {
+		cmd.Stderr = spec.Log
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s serve: %w", l.Exe, err)
+	}
+	p := &procServer{cmd: cmd, exited: make(chan struct{})}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			if spec.Log != nil {
+				fmt.Fprintln(spec.Log, line)
+			}
+			if _, u, ok := strings.Cut(line, "listening on "); ok && !sent {
+				urlc <- strings.TrimSpace(u)
+				sent = true
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case u := <-urlc:
+		p.url = u
+		return p, nil
+	case <-p.exited:
+		return nil, fmt.Errorf("authbench serve --backend %s exited before listening: %v", spec.Variant, p.waitErr)
+	case <-t.C:
+		_ = p.Stop()
+		return nil, fmt.Errorf("authbench serve --backend %s: no \"listening on\" line within %v", spec.Variant, timeout)
+	case <-ctx.Done():
+		_ = p.Stop()
+		return nil, ctx.Err()
+	}
+}
+
+type procServer struct {
+	cmd     *exec.Cmd
+	url     string
+	exited  chan struct{}
+	waitErr error
+}
+
+func (p *procServer) URL() string { return p.url }
+func (p *procServer) PID() int    { return p.cmd.Process.Pid }
+
+// Stop sends SIGTERM (graceful shutdown), then SIGKILL after 10 s.
+func (p *procServer) Stop() error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return errors.New("server did not stop within 10s of SIGTERM; killed")
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package loadtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Schema identifies the layout of results.json. It changes whenever a
+// field is renamed or its meaning changes; Load refuses any other value.
+const Schema = "authbench.results/v1"
+
+// Results is everything one run measured: the content of results.json.
+// The report renders from these types, so fields are only ever added.
+type Results struct {
+	// Schema is always the Schema constant; Load checks it first.
+	Schema string `json:"schema"`
+	// RunID names the run and its folder: "2026-11-27T215012Z-quick".
+	RunID string `json:"run_id"`
+	// Started and Finished bound the whole run (wall clock, UTC).
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Interrupted is true when the run was stopped (Ctrl-C) before the
+	// end; what was measured until then is still here.
+	Interrupted bool `json:"interrupted"`
+	// Error is the error that ended the run early, if any.
+	Error string `json:"error,omitempty"`
+	// ScenarioFile is the scenario path as given on the command line.
+	ScenarioFile string `json:"scenario_file"`
+	// Scenario is the decoded scenario with defaults filled in.
+	Scenario Scenario `json:"scenario"`
+	// Environment describes the machine and the build.
+	Environment Environment `json:"environment"`
+	// Redis says which Redis the stateful variants used.
+	Redis RedisInfo `json:"redis"`
+	// Target says where the server under test ran and whether its CPU
+	// could be measured.
+	Target TargetInfo `json:"target"`
+	// BcryptCost is the password-hash cost every login paid; load
+	// scenarios lower it (4) so logins do not dominate.
+	BcryptCost int `json:"bcrypt_cost"`
+	// Pinning says which CPUs the server and the generator were held to.
+	Pinning Pinning `json:"pinning"`
+	// Variants holds one entry per variant run, in scenario order.
+	Variants []VariantResult `json:"variants"`
+	// Notes are caveats a reader of any figure must see (embedded Redis,
+	// lowered bcrypt cost, unmeasured server CPU, …).
+	Notes []string `json:"notes"`
+}
+
+// Environment is where the figures were measured.
+type Environment struct {
+	CPUModel   string `json:"cpu_model"`  // /proc/cpuinfo "model name"
+	Cores      int    `json:"cores"`      // runtime.NumCPU of the generator process
+	GOMAXPROCS int    `json:"gomaxprocs"` // of the generator process
+	GoVersion  string `json:"go_version"` // runtime.Version
+	OS         string `json:"os"`         // runtime.GOOS/GOARCH
+	Kernel     string `json:"kernel"`     // uname release
+	Hostname   string `json:"hostname"`
+	GitCommit  string `json:"git_commit"` // git rev-parse --short HEAD, or "unknown"
+}
+
+// RedisInfo describes the Redis the stateful variants used.
+type RedisInfo struct {
+	// Label is redisprov's human description, printed with every result.
+	Label string `json:"label"`
+	// Kind is where it came from: given, testcontainers, redis-server,
+	// embedded; "none" when no variant needed one.
+	Kind string `json:"kind"`
+	// Version is redis_version, "miniredis" when embedded.
+	Version string `json:"version"`
+	// Addr is host:port.
+	Addr string `json:"addr,omitempty"`
+	// Embedded is true when it was the in-process miniredis: such figures
+	// are not a network store's and must never pass as one.
+	Embedded bool `json:"embedded"`
+	// Measured is false when INFO cpu/commandstats was unavailable, so
+	// every Redis figure is absent.
+	Measured bool `json:"measured"`
+}
+
+// TargetInfo says where the server under test ran.
+type TargetInfo struct {
+	// Mode is "process" (one "authbench serve" child per variant),
+	// "in-process" (tests) or "external" (--target).
+	Mode string `json:"mode"`
+	// URL is the external target's base URL (external mode only).
+	URL string `json:"url,omitempty"`
+	// ServerCPUMeasured is false when the server is not a separate local
+	// process, so server CPU and RSS are absent.
+	ServerCPUMeasured bool `json:"server_cpu_measured"`
+}
+
+// Pinning records CPU affinity.
+type Pinning struct {
+	// Mode is the scenario's pin field: auto or off.
+	Mode string `json:"mode"`
+	// Applied is true when CPUs were actually pinned.
+	Applied bool `json:"applied"`
+	// ServerCPUs and GeneratorCPUs are the CPU numbers each was held to.
+	ServerCPUs    []int `json:"server_cpus,omitempty"`
+	GeneratorCPUs []int `json:"generator_cpus,omitempty"`
+	// Note explains a pin not applied or partly applied.
+	Note string `json:"note,omitempty"`
+}
+
+// VariantResult is everything measured for one variant.
+type VariantResult struct {
+	// Variant is none, jwt, jwt-blacklist or session.
+	Variant string `json:"variant"`
+	// ServerPID is the server process (0 when not a local process).
+	ServerPID int `json:"server_pid,omitempty"`
+	// Logins is the phase logging every virtual user in.
+	Logins LoginPhase `json:"logins"`
+	// RedisMemory is what the logged-in users occupy in Redis; nil for
+	// variants that store nothing or when unmeasured.
+	RedisMemory *RedisMemory `json:"redis_memory,omitempty"`
+	// Steps are the measured steps, in the order run (warm-up excluded).
+	Steps []Step `json:"steps"`
+	// MaxRate holds one max-rate search result per repetition.
+	MaxRate []MaxRate `json:"max_rate,omitempty"`
+	// Error is why this variant stopped early, if it did.
+	Error string `json:"error,omitempty"`
+}
+
+// LoginPhase is the concurrent login of every virtual user.
+type LoginPhase struct {
+	Users    int           `json:"users"`    // virtual users logged in
+	Failures int           `json:"failures"` // logins that did not answer 200
+	Duration time.Duration `json:"duration_ns"`
+	// FirstError is the first failure, for diagnosis.
+	FirstError string `json:"first_error,omitempty"`
+}
+
+// RedisMemory is the variant's key space after the logins.
+type RedisMemory struct {
+	Keys  int64 `json:"keys"`  // keys under the variant's prefix
+	Bytes int64 `json:"bytes"` // sum of MEMORY USAGE over them
+	// BytesPerUser is Bytes divided by logged-in users.
+	BytesPerUser float64 `json:"bytes_per_user"`
+}
+
+// Step is one constant-rate attack and what it cost.
+type Step struct {
+	// Kind is "rate" (a scenario rate) or "probe" (a max-rate search step).
+	Kind string `json:"kind"`
+	// Repetition counts from 1.
+	Repetition int `json:"repetition"`
+	// Index counts the variant's steps from 1.
+	Index int `json:"index"`
+	// Rate is the asked rate, requests per second.
+	Rate float64 `json:"rate"`
+	// Duration is the asked duration.
+	Duration time.Duration `json:"duration_ns"`
+	// Started is when the attack began.
+	Started time.Time `json:"started"`
+	// Wall is the measured interval over which CPU deltas were taken.
+	Wall time.Duration `json:"wall_ns"`
+	// Interrupted is true when the step was cut short.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// All is vegeta's metrics over every request of the step.
+	All Metrics `json:"all"`
+	// Routes is the same per route: me, refresh, login, logout.
+	Routes map[string]Metrics `json:"routes"`
+	// Server is the server process's cost; nil when not measurable.
+	Server *ProcessCost `json:"server,omitempty"`
+	// Redis is the store's cost; nil when not measurable.
+	Redis *RedisCost `json:"redis,omitempty"`
+	// Generator is the load generator's own cost.
+	Generator GeneratorCost `json:"generator"`
+	// GeneratorBound is true when the generator, not the server, limited
+	// the step; GeneratorBoundReason says why.
+	GeneratorBound       bool   `json:"generator_bound"`
+	GeneratorBoundReason string `json:"generator_bound_reason,omitempty"`
+	// SLO is the max-rate verdict (probes only).
+	SLO *SLOVerdict `json:"slo,omitempty"`
+	// RawFile is the vegeta gob file of this step's results, relative to
+	// the run folder.
+	RawFile string `json:"raw_file,omitempty"`
+}
+
+// Metrics are vegeta's figures for a set of results.
+type Metrics struct {
+	Requests uint64 `json:"requests"`
+	// Rate is the achieved request rate (requests/s sent).
+	Rate float64 `json:"rate"`
+	// Throughput is successful requests per second.
+	Throughput float64 `json:"throughput"`
+	// Success is the ratio of responses with status 2xx/3xx, 0..1.
+	Success float64 `json:"success"`
+	// StatusCodes counts responses by status ("0" = no response).
+	StatusCodes map[string]int `json:"status_codes"`
+	// Latency percentiles (vegeta's t-digest estimates).
+	Latency Latency `json:"latency"`
+	// BytesIn and BytesOut are body bytes; BytesIn is taken from
+	// Content-Length since bodies are not kept.
+	BytesIn  uint64 `json:"bytes_in"`
+	BytesOut uint64 `json:"bytes_out"`
+	// Errors are the distinct errors seen (at most 10).
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Latency is a latency distribution, in nanoseconds.
+type Latency struct {
+	Mean time.Duration `json:"mean_ns"`
+	P50  time.Duration `json:"p50_ns"`
+	P90  time.Duration `json:"p90_ns"`
+	P95  time.Duration `json:"p95_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	Max  time.Duration `json:"max_ns"`
+	Min  time.Duration `json:"min_ns"`
+}
+
+// ProcessCost is what the server process spent during a step.
+type ProcessCost struct {
+	// CPUSeconds is user+sys from /proc/<pid>/stat (10 ms resolution).
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// CPUPerRequest is CPUSeconds divided by the step's requests.
+	CPUPerRequest float64 `json:"cpu_seconds_per_request"`
+	// Utilisation is CPUSeconds over the step's wall time (1 = one core).
+	Utilisation float64 `json:"utilisation"`
+	// PeakRSSBytes is VmHWM at the end of the step.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// PeakRSSReset is true when VmHWM was reset at the start of the step
+	// (clear_refs permitted); false means it is the process's lifetime peak.
+	PeakRSSReset bool `json:"peak_rss_reset"`
+}
+
+// RedisCost is what Redis spent during a step, from its own INFO.
+type RedisCost struct {
+	// CPUSeconds is the delta of used_cpu_user+used_cpu_sys.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// CPUPerRequest is CPUSeconds per HTTP request of the step.
+	CPUPerRequest float64 `json:"cpu_seconds_per_request"`
+	// Commands is the delta of commandstats calls, excluding INFO (the
+	// measurement's own; the server under test never sends it).
+	Commands uint64 `json:"commands"`
+	// CommandsPerRequest is Commands per HTTP request of the step.
+	CommandsPerRequest float64 `json:"commands_per_request"`
+	// ByCommand is the per-command breakdown of Commands.
+	ByCommand map[string]uint64 `json:"by_command,omitempty"`
+}
+
+// GeneratorCost is what the load generator (this process) spent.
+type GeneratorCost struct {
+	// CPUSeconds is the getrusage(RUSAGE_SELF) user+sys delta.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// Cores is how many CPUs the generator may use.
+	Cores int `json:"cores"`
+	// Utilisation is CPUSeconds / (wall × Cores), 0..1.
+	Utilisation float64 `json:"utilisation"`
+}
+
+// SLOVerdict is a probe's pass or fail.
+type SLOVerdict struct {
+	Pass   bool   `json:"pass"`
+	Reason string `json:"reason,omitempty"` // why it failed
+}
+
+// MaxRate is a max-rate search result.
+type MaxRate struct {
+	Repetition int `json:"repetition"`
+	// Rate is the highest probed rate that met the SLO (0: none did).
+	Rate float64 `json:"rate"`
+	// FailedAt is the lowest probed rate that failed (0: none failed
+	// before search.max).
+	FailedAt float64 `json:"failed_at,omitempty"`
+	// GeneratorBound is true when the first failing probe was
+	// generator-bound: Rate is then the generator's limit, not
+	// necessarily the server's.
+	GeneratorBound bool `json:"generator_bound"`
+	// Probes counts the probe steps (all recorded in Steps).
+	Probes int `json:"probes"`
+}
+
+// Write writes r as indented JSON to path, via a temporary file so a
+// reader never sees half a file.
+func (r *Results) Write(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// ErrSchema means results.json is not of the schema this code reads.
+var ErrSchema = errors.New("unsupported results schema")
+
+// Load reads a results.json written by Write. It refuses a file whose
+// "schema" field is missing or not Schema, and fields it does not know.
+func Load(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("results %s: %w", path, err)
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, fmt.Errorf("results %s: field \"schema\" missing, want %q: %w", path, Schema, ErrSchema)
+	case *head.Schema != Schema:
+		return nil, fmt.Errorf("results %s: field \"schema\" is %q, want %q: %w", path, *head.Schema, Schema, ErrSchema)
+	}
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("results %s: %w", path, err)
+	}
+	return &r, nil
+}

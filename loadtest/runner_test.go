@@ -1,0 +1,242 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/jwtauth"
+	"github.com/authbench/authbench/redisprov"
+	"github.com/authbench/authbench/redisprov/redistest"
+	"github.com/authbench/authbench/server"
+)
+
+// inProcessLauncher serves each variant from an httptest server inside
+// the test process: enough to exercise the runner without building the
+// binary (the smoke test in cmd/authbench covers real processes).
+type inProcessLauncher struct{ tb testing.TB }
+
+func (l inProcessLauncher) Launch(_ context.Context, spec ServerSpec) (Server, error) {
+	users, err := server.NewUsers(spec.Users, spec.Backend.Password, spec.Backend.BcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	var b authbench.Backend = server.NoAuth{}
+	if spec.Variant == "jwt" {
+		keys, err := jwtauth.GenerateKeys(spec.Backend.Alg)
+		if err != nil {
+			return nil, err
+		}
+		if b, err = jwtauth.New(jwtauth.Config{Keys: keys, Issuer: "authbench", Audience: "authbench", AccessTTL: spec.Backend.AccessTTL.D(), RefreshTTL: spec.Backend.RefreshTTL.D()}); err != nil {
+			return nil, err
+		}
+	} else if spec.Variant != "none" {
+		return nil, errors.New("in-process launcher serves none and jwt only")
+	}
+	h, err := server.New(server.Config{Backend: b, Users: users})
+	if err != nil {
+		return nil, err
+	}
+	return &inProcessServer{httptest.NewServer(h)}, nil
+}
+
+type inProcessServer struct{ s *httptest.Server }
+
+func (s *inProcessServer) URL() string { return s.s.URL }
+func (s *inProcessServer) PID() int    { return 0 }
+func (s *inProcessServer) Stop() error { s.s.Close(); return nil }
+
+func testScenario(tb testing.TB, yaml string) *Scenario {
+	tb.Helper()
+	s, err := DecodeScenario("test.yaml", []byte(yaml))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func runInProcess(tb testing.TB, sc *Scenario) (*Results, string) {
+	tb.Helper()
+	rd := redistest.Private(tb)
+	out := tb.TempDir()
+	res, dir, err := Run(context.Background(), Config{
+		Scenario: sc, ScenarioFile: "test.yaml", Out: out,
+		Launcher: inProcessLauncher{tb}, Mode: "in-process",
+		Redis: redisprov.Options{Addr: rd.Addr, Prefix: rd.Prefix},
+	})
+	if err != nil {
+		tb.Fatalf("Run: %v", err)
+	}
+	if res == nil || dir == "" {
+		tb.Fatal("Run returned no results")
+	}
+	return res, dir
+}
+
+func TestRunInProcess(t *testing.T) {
+	sc := testScenario(t, `
+variants: [none, jwt]
+users: 20
+mix: {me: 80, refresh: 10, login_logout: 10}
+warmup: 200ms
+duration: 1s
+rates: [100]
+pin: off
+backend: {bcrypt_cost: 4}
+`)
+	_, dir := runInProcess(t, sc)
+	got, err := Load(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Schema != Schema || got.Interrupted || got.Error != "" || got.RunID == "" {
+		t.Errorf("header: schema %q interrupted %v error %q run %q", got.Schema, got.Interrupted, got.Error, got.RunID)
+	}
+	if got.Environment.GoVersion == "" || got.Environment.Cores < 1 || got.Environment.GitCommit == "" {
+		t.Errorf("environment %+v", got.Environment)
+	}
+	if got.Redis.Label == "" || !got.Redis.Measured || got.BcryptCost != 4 || got.Target.Mode != "in-process" || got.Target.ServerCPUMeasured {
+		t.Errorf("redis %+v bcrypt %d target %+v", got.Redis, got.BcryptCost, got.Target)
+	}
+	if got.Scenario.Users != 20 || len(got.Notes) == 0 {
+		t.Errorf("scenario %+v notes %v", got.Scenario, got.Notes)
+	}
+	if len(got.Variants) != 2 {
+		t.Fatalf("%d variants, want 2", len(got.Variants))
+	}
+	for _, v := range got.Variants {
+		if v.Error != "" || v.Logins.Failures != 0 || v.Logins.Users != 20 || len(v.Steps) != 1 {
+			t.Fatalf("%s: %+v", v.Variant, v)
+		}
+		st := v.Steps[0]
+		if st.All.Requests < 50 || st.All.Success < 0.99 || st.All.Latency.P99 <= 0 {
+			t.Errorf("%s: metrics %+v", v.Variant, st.All)
+		}
+		for _, r := range []string{RouteMe, RouteRefresh, RouteLogout} {
+			if st.Routes[r].Requests == 0 {
+				t.Errorf("%s: no %s requests: %v", v.Variant, r, st.Routes)
+			}
+		}
+		if st.Server != nil {
+			t.Errorf("%s: server CPU measured for an in-process server", v.Variant)
+		}
+		if st.Redis == nil || st.Redis.Commands != 0 {
+			t.Errorf("%s: Redis cost %+v, want 0 commands (neither variant uses Redis)", v.Variant, st.Redis)
+		}
+		if st.Generator.CPUSeconds <= 0 {
+			t.Errorf("%s: generator CPU %v", v.Variant, st.Generator)
+		}
+		// The raw file is vegeta's gob encoding, readable by vegeta.
+		f, err := os.Open(filepath.Join(dir, st.RawFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := vegeta.NewDecoder(f)
+		var n uint64
+		for {
+			var r vegeta.Result
+			if err := dec.Decode(&r); err != nil {
+				break
+			}
+			n++
+		}
+		f.Close()
+		if n != st.All.Requests {
+			t.Errorf("%s: raw file holds %d results, metrics %d", v.Variant, n, st.All.Requests)
+		}
+	}
+	if jwt := got.Variants[1].Steps[0].Routes[RouteMe]; jwt.StatusCodes["200"] != int(jwt.Requests) {
+		t.Errorf("jwt /api/me codes %v: a virtual user sent stale or missing cookies", jwt.StatusCodes)
+	}
+	if target, err := os.Readlink(filepath.Join(filepath.Dir(dir), "latest")); err != nil || target != filepath.Base(dir) {
+		t.Errorf("latest -> %q, %v; want %q", target, err, filepath.Base(dir))
+	}
+}
+
+func TestRunGeneratorBound(t *testing.T) {
+	// 1e6 requests per second from 4 workers cannot be held: the step
+	// must say the generator, not the server, was the limit.
+	sc := testScenario(t, `
+variants: [none]
+users: 10
+mix: {me: 100}
+duration: 1s
+rates: [1000000]
+pin: off
+max_workers: 4
+backend: {bcrypt_cost: 4}
+`)
+	res, _ := runInProcess(t, sc)
+	st := res.Variants[0].Steps[0]
+	if !st.GeneratorBound || !strings.Contains(st.GeneratorBoundReason, "fell behind") {
+		t.Errorf("generator_bound %v %q, want flagged as fallen behind", st.GeneratorBound, st.GeneratorBoundReason)
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	sc := testScenario(t, `
+variants: [none, jwt]
+users: 5
+mix: {me: 100}
+duration: 30s
+rates: [50]
+pin: off
+backend: {bcrypt_cost: 4}
+`)
+	rd := redistest.Private(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	out := t.TempDir()
+	res, dir, err := Run(ctx, Config{Scenario: sc, Out: out, Launcher: inProcessLauncher{t}, Mode: "in-process",
+		Redis: redisprov.Options{Addr: rd.Addr, Prefix: rd.Prefix}})
+	if err == nil {
+		t.Fatal("Run after cancel: no error")
+	}
+	got, lerr := Load(filepath.Join(dir, "results.json"))
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if !got.Interrupted || !res.Interrupted || len(got.Variants) != 1 || !got.Variants[0].Steps[0].Interrupted {
+		t.Errorf("interrupted %v, variants %d", got.Interrupted, len(got.Variants))
+	}
+}
+
+func TestLoadRejectsSchema(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		json string
+		want error
+	}{
+		{name: "current", json: `{"schema":"authbench.results/v1"}`, want: nil},
+		{name: "older", json: `{"schema":"authbench.results/v0"}`, want: ErrSchema},
+		{name: "missing", json: `{"run_id":"x"}`, want: ErrSchema},
+		{name: "unknown field", json: `{"schema":"authbench.results/v1","bogus":1}`, want: errors.New("unknown field")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, tt.name+".json")
+			if err := os.WriteFile(p, []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(p)
+			if (err != nil) != (tt.want != nil) {
+				t.Fatalf("Load = %v, want %v", err, tt.want)
+			}
+			if err != nil && !errors.Is(err, tt.want) && !strings.Contains(err.Error(), tt.want.Error()) {
+				t.Errorf("Load = %v, want %v", err, tt.want)
+			}
+			if err != nil && tt.want == ErrSchema && !strings.Contains(err.Error(), `field "schema"`) {
+				t.Errorf("error %q does not name the field", err)
+			}
+		})
+	}
+}
