@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/authbench/authbench"
 	"github.com/golang-jwt/jwt/v5"
@@ -123,6 +124,23 @@ func (b *Backend) parse(token, use string) (*Claims, error) {
 	}
 	if c.Subject == "" || c.ID == "" || c.Family == "" || c.IssuedAt == nil || c.IssuedMicros <= 0 {
 		return nil, fmt.Errorf("%w: token lacks sub, jti, fam, iat or iat_us", authbench.ErrUnauthenticated)
+	}
+	// Defence in depth against a payload whose dates were bent while the
+	// key holder signed it: golang-jwt decodes NumericDate through
+	// json.Number, which takes a quoted "9999999999", and Go's JSON keeps
+	// the last of duplicate or case-variant members ({"exp":1,"EXP":…}).
+	// No token this package mints lives longer than its TTL, so a lifetime
+	// (exp − iat) beyond TTL + leeway, or an iat_us that disagrees with
+	// iat, is refused whatever the spelling that produced it.
+	ttl := b.accessTTL
+	if use == UseRefresh {
+		ttl = b.refreshTTL
+	}
+	if life := c.ExpiresAt.Sub(c.IssuedAt.Time); life > ttl+b.leeway+time.Second {
+		return nil, fmt.Errorf("%w: %s token lifetime %v exceeds %v", authbench.ErrUnauthenticated, use, life, ttl)
+	}
+	if d := c.IssuedMicros/1e6 - c.IssuedAt.Unix(); d < -1 || d > 1 {
+		return nil, fmt.Errorf("%w: iat_us disagrees with iat", authbench.ErrUnauthenticated)
 	}
 	return c, nil
 }

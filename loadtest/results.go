@@ -177,6 +177,13 @@ type Step struct {
 	GeneratorBoundReason string `json:"generator_bound_reason,omitempty"`
 	// SLO is the max-rate verdict (probes only).
 	SLO *SLOVerdict `json:"slo,omitempty"`
+	// CredentialBytes is the mean size in bytes of the Cookie header the
+	// virtual users sent with GET /api/me during the step (the value after
+	// "Cookie: "): what the credential costs on the wire per authenticated
+	// request. Only cookies whose Path matches are sent, as a browser
+	// would, so the JWT refresh token (Path=/auth) is not counted. 0 for
+	// none, which sends no credential.
+	CredentialBytes float64 `json:"credential_bytes_per_request"`
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`

@@ -407,6 +407,7 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pid int
 	stop := func() { doneOnce.Do(func() { close(done); atk.Stop() }) }
 	defer stop()
 	pacer := vegeta.Rate{Freq: int(math.Round(rate)), Per: time.Second}
+	pool.resetCredential()
 	results := atk.Attack(pool.targeter(done), pacer, du, variant)
 	m := newStepMetrics()
 	var count atomic.Uint64
@@ -441,6 +442,7 @@ loop:
 	genCPU := selfCPU() - gen0
 	st.Wall = wall
 	st.All, st.Routes = m.close()
+	st.CredentialBytes = pool.credentialPerRequest()
 	n := st.All.Requests
 	if pid > 0 && srvErr == nil {
 		if c1, err := procCPU(pid); err == nil {

@@ -38,6 +38,28 @@ type pool struct {
 	rng  *rand.Rand
 	// waits counts targets that found every user busy and had to wait.
 	waits uint64
+	// credBytes and credReqs count the Cookie header bytes sent with
+	// GET /api/me since resetCredential: the credential's cost on the
+	// wire for each authenticated request, as measured, not assumed.
+	credBytes, credReqs uint64
+}
+
+// resetCredential starts a new count of credential bytes (one per step).
+func (p *pool) resetCredential() {
+	p.mu.Lock()
+	p.credBytes, p.credReqs = 0, 0
+	p.mu.Unlock()
+}
+
+// credentialPerRequest is the mean Cookie header size of GET /api/me
+// requests since resetCredential ("Cookie: " and CRLF excluded).
+func (p *pool) credentialPerRequest() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.credReqs == 0 {
+		return 0
+	}
+	return float64(p.credBytes) / float64(p.credReqs)
 }
 
 func newPool(base string, users int, password string, mix Mix, seed uint64) *pool {
@@ -205,9 +227,12 @@ func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 			switch {
 			case x < p.mix.Me:
 				t.Method, t.URL = http.MethodGet, p.base+"/api/me"+q
-				if c := v.cookieHeader("/api/me"); c != "" {
+				c := v.cookieHeader("/api/me")
+				if c != "" {
 					t.Header.Set("Cookie", c)
 				}
+				p.credBytes += uint64(len(c))
+				p.credReqs++
 			case x < p.mix.Me+p.mix.Refresh:
 				v.busy = true
 				t.Method, t.URL = http.MethodPost, p.base+"/auth/refresh"+q

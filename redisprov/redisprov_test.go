@@ -508,9 +508,9 @@ func TestParentDeath(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("the killed parent's folder %s should still exist before the sweep: %v", dir, err)
-	}
+	// The folder outlives its dead parent until a sweep. Any Start in
+	// another test binary running in parallel (go test ./...) sweeps too,
+	// so it may already be gone here: only the end state is asserted.
 	sweepStaleDirs()
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("folder %s after sweep: %v, want it removed", dir, err)

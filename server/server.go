@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/authbench/authbench"
 )
@@ -30,6 +31,11 @@ type Config struct {
 	AdminToken string
 	// Log receives one line per unexpected error; nil discards.
 	Log *slog.Logger
+	// RefreshInterval is how often the demo page served at GET / calls
+	// POST /auth/refresh while signed in. Default DefaultRefreshInterval
+	// (the article's 10 minutes); it must stay below the access-token
+	// lifetime or idle timeout for the page to stay signed in.
+	RefreshInterval time.Duration
 }
 
 // Server is the handler set. It is an http.Handler.
@@ -61,6 +67,14 @@ func New(cfg Config) (*Server, error) {
 		s.admin, s.hasAdm = sha256.Sum256([]byte(cfg.AdminToken)), true
 	}
 
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = DefaultRefreshInterval
+	}
+	demo, err := newDemoPage(cfg.Backend.Info().Name, cfg.RefreshInterval)
+	if err != nil {
+		return nil, err
+	}
+
 	mux := http.NewServeMux()
 	route := func(path string, methods map[string]http.HandlerFunc) {
 		allow := make([]string, 0, len(methods))
@@ -87,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 	route("/api/me", map[string]http.HandlerFunc{http.MethodGet: s.me})
 	route("/healthz", map[string]http.HandlerFunc{http.MethodGet: s.healthz})
 	route("/admin/revoke-user", map[string]http.HandlerFunc{http.MethodPost: s.revokeUser})
+	mux.Handle("GET /{$}", demo)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, MsgNotFound)
 	})

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/term"
 
 	"github.com/authbench/authbench/loadtest"
 	"github.com/authbench/authbench/redisprov"
+	"github.com/authbench/authbench/report"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -77,6 +79,16 @@ Examples:
 	res, dir, err := loadtest.Run(ctx, cfg)
 	if res != nil {
 		loadtest.Summary(stdout, res)
+		// The report renders from results.json alone, interrupted runs
+		// included; a failure to render never hides the run's own error.
+		if rerr := report.Write(dir); rerr != nil {
+			fmt.Fprintf(stderr, "loadtest: report: %v\n", rerr)
+			if err == nil {
+				err = rerr
+			}
+		} else {
+			fmt.Fprintf(stdout, "report: %s and %s\n", filepath.Join(dir, "report.md"), filepath.Join(dir, "report.html"))
+		}
 		fmt.Fprintf(stdout, "results: %s\n", dir)
 	}
 	return err

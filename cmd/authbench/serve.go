@@ -43,6 +43,7 @@ type serveConfig struct {
 	tlsCert, tlsKey  string
 	adminToken       string
 	shutdownTimeout  time.Duration
+	refreshInterval  time.Duration
 }
 
 var backendNames = []string{"jwt", "jwt-blacklist", "session", "none"}
@@ -95,6 +96,7 @@ Example:
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (with --tls-key: serve HTTPS)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file`")
 	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("AUTHBENCH_ADMIN_TOKEN"), "bearer token enabling POST /admin/revoke-user, at least 16 bytes (default $AUTHBENCH_ADMIN_TOKEN; empty: route disabled)")
+	fs.DurationVar(&c.refreshInterval, "refresh-interval", server.DefaultRefreshInterval, "how often the demo page at / refreshes its credentials, as the article's setInterval (10m); keep it below --access-ttl and --idle-timeout")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long graceful shutdown waits for requests in flight")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -123,6 +125,8 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("--idle-timeout %s: must be positive", c.idleTimeout)
 	case c.absoluteTimeout < c.idleTimeout:
 		return fmt.Errorf("--absolute-timeout %s: must not be shorter than --idle-timeout %s", c.absoluteTimeout, c.idleTimeout)
+	case c.refreshInterval <= 0:
+		return fmt.Errorf("--refresh-interval %s: must be positive", c.refreshInterval)
 	case c.shutdownTimeout < 0:
 		return fmt.Errorf("--shutdown-timeout %s: must not be negative", c.shutdownTimeout)
 	}
@@ -162,7 +166,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, Log: log})
+	h, err := server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, RefreshInterval: c.refreshInterval, Log: log})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// EnvChromium names a Chromium binary for the browser test.
+const EnvChromium = "AUTHBENCH_CHROMIUM"
+
+func chromium(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv(EnvChromium); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			tb.Skipf("browser test skipped: %s=%s: %v", EnvChromium, p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/lib/chromium/chromium"); err == nil {
+		return "/usr/lib/chromium/chromium"
+	}
+	tb.Skipf("browser test skipped: no Chromium found (chromium or chromium-browser on PATH, /usr/lib/chromium/chromium); install Debian's chromium package or set %s", EnvChromium)
+	return ""
+}
+
+// TestHTMLInBrowser opens report.html from disk in headless Chromium with
+// networking off, and checks that every chart is drawn with a non-zero
+// size and that the page loaded nothing but itself.
+func TestHTMLInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chrome := chromium(t)
+	dir := copyRun(t, "rates")
+	if err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := (&url.URL{Scheme: "file", Path: abs}).String()
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chrome),
+			chromedp.NoSandbox,
+			chromedp.UserDataDir(t.TempDir()),
+			// Networking off: no name resolves, and any request that
+			// tried would go to a proxy nothing listens on.
+			chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+			chromedp.Flag("proxy-server", "127.0.0.1:9"),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-quic", true),
+		)...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first Run starts the browser: no timeout on this context.
+	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start %s: %v", chrome, err)
+	}
+	ctx, cancel := context.WithTimeout(browser, 30*time.Second)
+	defer cancel()
+
+	var mu sync.Mutex
+	var requested []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			requested = append(requested, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+		t.Fatalf("open %s: %v", page, err)
+	}
+
+	type size struct {
+		ID string  `json:"id"`
+		W  float64 `json:"w"`
+		H  float64 `json:"h"`
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]size](`Array.from(document.querySelectorAll("figure.chart")).map(f => {
+		const s = f.querySelector("svg");
+		const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
+		return {id: f.id, w: r.width, h: r.height};
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(charts), len(out.Charts); got != want {
+		t.Errorf("%d charts in the page, want %d", got, want)
+	}
+	for i, c := range charts {
+		if i < len(out.Charts) && c.ID != "chart-"+out.Charts[i].Name {
+			t.Errorf("chart %d is %q, want chart-%s", i, c.ID, out.Charts[i].Name)
+		}
+		if c.W <= 0 || c.H <= 0 {
+			t.Errorf("chart %s is %gx%g, want a non-zero size", c.ID, c.W, c.H)
+		}
+	}
+	resources, err := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("resource").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resources != 0 {
+		t.Errorf("the page loaded %d resources, want none", resources)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(requested) != 1 || requested[0] != page {
+		t.Errorf("network requests %q, want only the document %s", requested, page)
+	}
+}

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"bytes"
+	"html/template"
+)
+
+// page is one HTML document with everything inline: styles and SVG
+// charts, no script and no external resource, so it opens from disk
+// with the network off and prints as it looks.
+var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{{.Title}}</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 75em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f3f3f3; }
+caption { caption-side: top; text-align: left; font-style: italic; padding: .25em 0; }
+.warn { background: #fff3cd; border: 2px solid #d39e00; padding: .5em .8em; font-weight: bold; }
+.note { font-size: .85em; color: #555; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-weight: bold; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p>{{.Subtitle}}</p>
+{{range .Env}}{{if .Loud}}<p class="warn">⚠ {{.Text}}</p>
+{{end}}{{end}}
+<h2>Headline</h2>
+{{template "table" .Headline}}
+<h2>The trade-off</h2>
+<ul>
+{{range .TradeOff}}<li>{{.}}</li>
+{{end}}</ul>
+<h3>Where this was measured</h3>
+<ul>
+{{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
+{{end}}</ul>
+<h2>Charts</h2>
+{{range .Charts}}<figure class="chart" id="chart-{{.Name}}">
+<figcaption>{{.Title}}</figcaption>
+{{.SVG}}
+</figure>
+{{else}}<p>No chart: nothing in this run could be drawn.</p>
+{{end}}
+<h2>Details</h2>
+{{range .Details}}{{template "table" .}}{{end}}
+<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
+</body>
+</html>
+{{define "table"}}<table>
+{{if .Caption}}<caption>{{.Caption}}</caption>
+{{end}}<thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}{{end}}`))
+
+type htmlChart struct {
+	Name, Title string
+	SVG         template.HTML
+}
+
+// htmlPage renders d. The SVG comes from our own chart renderer, not
+// from results.json text, which is why it may go in unescaped; every
+// string that does come from results.json is escaped by the template.
+func htmlPage(d document) ([]byte, error) {
+	var charts []htmlChart
+	for _, c := range d.Charts {
+		charts = append(charts, htmlChart{Name: c.Name, Title: c.Title, SVG: template.HTML(c.Inline())})
+	}
+	data := struct {
+		document
+		Charts []htmlChart
+	}{d, charts}
+	var b bytes.Buffer
+	if err := page.Execute(&b, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
