@@ -17,9 +17,55 @@ import (
 // (USER_HZ is fixed by the kernel ABI), and Go has no sysconf.
 const clockTicks = 100
 
-// procCPU returns user+sys CPU time of process pid from /proc/pid/stat,
-// all threads included.
+// procCPU returns the CPU time of process pid, all threads included.
+//
+// It prefers the sum of /proc/pid/task/*/schedstat (on-CPU time in
+// nanoseconds, kept by the scheduler) over utime+stime of /proc/pid/stat,
+// which the kernel reports in 10 ms ticks: a 4-second step at 400 req/s
+// costs the server only a few dozen ticks, so tick rounding alone would
+// add several percent of spread to CPU per request. The schedstat sum
+// misses threads that exited between two readings; a Go server keeps its
+// threads for its lifetime, and when schedstat is unavailable the tick
+// figure is used.
 func procCPU(pid int) (time.Duration, error) {
+	if d, err := schedCPU(pid); err == nil {
+		return d, nil
+	}
+	return statCPU(pid)
+}
+
+// schedCPU sums the first field of every thread's schedstat.
+func schedCPU(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue // the thread exited while we listed them
+			}
+			return 0, err
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 1 {
+			return 0, fmt.Errorf("%s/%s/schedstat: empty", dir, t.Name())
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s/%s/schedstat: %w", dir, t.Name(), err)
+		}
+		total += ns
+	}
+	return time.Duration(total), nil
+}
+
+// statCPU returns user+sys CPU time of process pid from /proc/pid/stat,
+// all threads included, in 10 ms ticks.
+func statCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err

@@ -223,7 +223,9 @@ type Latency struct {
 
 // ProcessCost is what the server process spent during a step.
 type ProcessCost struct {
-	// CPUSeconds is user+sys from /proc/<pid>/stat (10 ms resolution).
+	// CPUSeconds is the process's on-CPU time over the step, summed over
+	// its threads from /proc/<pid>/task/*/schedstat (ns resolution), or
+	// user+sys from /proc/<pid>/stat (10 ms ticks) where schedstat is absent.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	// CPUPerRequest is CPUSeconds divided by the step's requests.
 	CPUPerRequest float64 `json:"cpu_seconds_per_request"`
