@@ -8,9 +8,12 @@
 // a max-rate search under an SLO. Run starts one Redis (redisprov.Start,
 // whose Label is in every result), then for each variant a server through
 // a Launcher — a separate "authbench serve" process in the CLI, so its
-// CPU is measured alone from /proc — logs every virtual user in, and
-// holds each rate open-loop (constant pacer, unbounded workers: queueing
-// delay shows in latency instead of being hidden by a capped pool).
+// CPU is measured alone from /proc — and logs every virtual user in.
+// Repetitions then run round-robin over the variants (repetition 1 of
+// each, then 2 of each, …), so a machine whose speed drifts over minutes
+// charges the drift to every variant alike. Each rate is held open-loop
+// (constant pacer, unbounded workers: queueing delay shows in latency
+// instead of being hidden by a capped pool).
 //
 // Each virtual user keeps its own cookies, sends only those whose Path
 // matches (as a browser would) and never has two cookie-changing requests

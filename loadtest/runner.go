@@ -189,14 +189,47 @@ func (r *runner) run(ctx context.Context) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r.prog = newProgress(r.log, r.cfg.Terminal)
 
+	// Every variant's server is started and its users logged in first;
+	// then the repetitions run round-robin over the variants (rep 1 of
+	// each, then rep 2 of each, …). On a shared or virtual machine whose
+	// speed drifts over minutes, this spreads the drift over all variants
+	// instead of charging it to whichever ran last, so the variants are
+	// compared as ratios measured in one run. Idle servers cost nothing
+	// measurable: CPU is read per step, per process.
+	r.res.Variants = make([]VariantResult, 0, len(variants))
+	live := make([]*liveVariant, 0, len(variants))
+	defer func() {
+		for i, lv := range live {
+			if lv.stop == nil {
+				continue
+			}
+			if err := lv.stop(); err != nil && r.res.Variants[i].Error == "" {
+				r.res.Variants[i].Error = "stop server: " + err.Error()
+			}
+		}
+	}()
 	for _, v := range variants {
 		if ctx.Err() != nil {
 			break
 		}
-		vr := r.runVariant(ctx, v)
-		r.res.Variants = append(r.res.Variants, vr)
+		r.res.Variants = append(r.res.Variants, VariantResult{Variant: v, Steps: []Step{}})
+		live = append(live, r.prepareVariant(ctx, &r.res.Variants[len(r.res.Variants)-1]))
 		if err := r.writeResults(); err != nil {
 			return err
+		}
+	}
+	for rep := 1; rep <= sc.Repetitions && ctx.Err() == nil; rep++ {
+		for i, lv := range live {
+			if ctx.Err() != nil {
+				break
+			}
+			if lv.pool == nil {
+				continue // the variant failed to start; its Error says why
+			}
+			r.runRepetition(ctx, &r.res.Variants[i], lv, rep)
+			if err := r.writeResults(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -257,20 +290,30 @@ func (r *runner) setupPinning() {
 	r.res.Pinning = r.pin
 }
 
-// runVariant measures one variant: server, logins, warm-up, steps.
-func (r *runner) runVariant(ctx context.Context, variant string) (vr VariantResult) {
+// liveVariant is a variant whose server is up and whose users are logged
+// in, between repetitions.
+type liveVariant struct {
+	pool *pool // nil when the variant could not be started
+	pid  int
+	stop func() error
+	// warmed is false until the variant's first warm-up ran.
+	warmed bool
+}
+
+// prepareVariant starts vr's server (unless --target), pins it, logs
+// every virtual user in and measures the Redis memory they hold.
+func (r *runner) prepareVariant(ctx context.Context, vr *VariantResult) *liveVariant {
 	sc := r.sc
-	vr = VariantResult{Variant: variant, Steps: []Step{}}
+	variant := vr.Variant
+	lv := &liveVariant{}
 	base := r.cfg.Target
-	pid := 0
 	var prefix string
 	if base == "" {
 		logf, err := os.Create(filepath.Join(r.dir, "server-"+variant+".log"))
 		if err != nil {
 			vr.Error = err.Error()
-			return vr
+			return lv
 		}
-		defer logf.Close()
 		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: sc.Backend, Log: logf}
 		if r.redis != nil && variantsUsingRedis[variant] {
 			prefix = r.redis.Prefix + variant + ":"
@@ -278,25 +321,25 @@ func (r *runner) runVariant(ctx context.Context, variant string) (vr VariantResu
 		}
 		srv, err := r.cfg.Launcher.Launch(ctx, spec)
 		if err != nil {
+			logf.Close()
 			vr.Error = err.Error()
 			fmt.Fprintf(r.log, "loadtest: %s: %v\n", variant, err)
-			return vr
+			return lv
 		}
-		defer func() {
-			if err := srv.Stop(); err != nil && vr.Error == "" {
-				vr.Error = "stop server: " + err.Error()
-			}
-		}()
-		base, pid = srv.URL(), srv.PID()
-		vr.ServerPID = pid
-		if pid > 0 && r.pin.Applied {
-			if err := pinTasks(pid, r.pin.ServerCPUs); err != nil {
+		lv.stop = func() error {
+			defer logf.Close()
+			return srv.Stop()
+		}
+		base, lv.pid = srv.URL(), srv.PID()
+		vr.ServerPID = lv.pid
+		if lv.pid > 0 && r.pin.Applied {
+			if err := pinTasks(lv.pid, r.pin.ServerCPUs); err != nil {
 				r.note(fmt.Sprintf("%s: server not pinned: %v", variant, err))
 			}
 		}
 	}
 	fmt.Fprintf(r.log, "loadtest: %s: server %s; logging in %d users\n", variant, base, sc.Users)
-	pool := newPool(base, sc.Users, sc.Backend.Password, sc.Mix, uint64(len(r.res.Variants)+1))
+	pool := newPool(base, sc.Users, sc.Backend.Password, sc.Mix, uint64(len(r.res.Variants)))
 	vr.Logins = pool.loginAll(ctx, r.client, sc.LoginConcurrency)
 	if vr.Logins.Failures > 0 {
 		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, vr.Logins.Failures, vr.Logins.Users, vr.Logins.FirstError)
@@ -309,45 +352,60 @@ func (r *runner) runVariant(ctx context.Context, variant string) (vr VariantResu
 			vr.RedisMemory = m
 		}
 	}
+	lv.pool = pool
+	return lv
+}
 
+// rewarm is the warm-up before a variant's later repetitions: long enough
+// to bring its connections and caches back after it sat idle while the
+// other variants ran, short enough not to lengthen the run much.
+const rewarm = time.Second
+
+// runRepetition warms vr's server up, then runs repetition rep of its
+// rates or of its max-rate search.
+func (r *runner) runRepetition(ctx context.Context, vr *VariantResult, lv *liveVariant, rep int) {
+	sc := r.sc
+	variant, pool, pid := vr.Variant, lv.pool, lv.pid
 	first := 0.0
 	if len(sc.Rates) > 0 {
 		first = sc.Rates[0]
 	} else {
 		first = sc.Search.Start
 	}
-	if sc.Warmup > 0 && ctx.Err() == nil {
-		r.prog.begin(variant, "warm-up", 0, 0, sc.Warmup.D(), first)
-		st := r.attack(ctx, variant, pool, pid, first, sc.Warmup.D(), "", false)
+	warm := sc.Warmup.D()
+	if lv.warmed {
+		warm = min(warm, rewarm)
+	}
+	if warm > 0 && ctx.Err() == nil {
+		r.prog.begin(variant, "warm-up", 0, 0, warm, first)
+		st := r.attack(ctx, variant, pool, pid, first, warm, "", false)
 		r.prog.end(variant, "warm-up", st)
 	}
+	lv.warmed = true
 
 	total := len(sc.Rates) * sc.Repetitions
-	for rep := 1; rep <= sc.Repetitions && ctx.Err() == nil; rep++ {
-		if sc.Search == nil {
-			for _, rate := range sc.Rates {
-				if ctx.Err() != nil {
-					break
-				}
-				st := r.step(ctx, variant, pool, pid, "rate", rep, len(vr.Steps)+1, total, rate)
-				vr.Steps = append(vr.Steps, st)
-			}
-			continue
-		}
-		mr := searchMaxRate(*sc.Search, func(rate float64) (bool, bool, bool) {
+	if sc.Search == nil {
+		for _, rate := range sc.Rates {
 			if ctx.Err() != nil {
-				return false, false, false
+				break
 			}
-			st := r.step(ctx, variant, pool, pid, "probe", rep, len(vr.Steps)+1, 0, rate)
-			st.SLO = sloVerdict(*sc.Search, st)
+			st := r.step(ctx, variant, pool, pid, "rate", rep, len(vr.Steps)+1, total, rate)
 			vr.Steps = append(vr.Steps, st)
-			r.prog.verdict(st)
-			return st.SLO.Pass, st.GeneratorBound, !st.Interrupted
-		})
-		mr.Repetition = rep
-		vr.MaxRate = append(vr.MaxRate, mr)
+		}
+		return
 	}
-	return vr
+	mr := searchMaxRate(*sc.Search, func(rate float64) (bool, bool, bool) {
+		if ctx.Err() != nil {
+			return false, false, false
+		}
+		st := r.step(ctx, variant, pool, pid, "probe", rep, len(vr.Steps)+1, 0, rate)
+		st.SLO = sloVerdict(*sc.Search, st)
+		vr.Steps = append(vr.Steps, st)
+		r.prog.verdict(st)
+		return st.SLO.Pass, st.GeneratorBound, !st.Interrupted
+	})
+	mr.Repetition = rep
+	vr.MaxRate = append(vr.MaxRate, mr)
 }
 
 // step runs and records one measured step.
