@@ -123,7 +123,7 @@ func logY(p *plot.Plot, lo, hi float64) {
 	}
 }
 
-func addLine(p *plot.Plot, variant string, xys plotter.XYs) error {
+func addLine(p *plot.Plot, variant, label string, xys plotter.XYs) error {
 	l, pts, err := plotter.NewLinePoints(xys)
 	if err != nil {
 		return err
@@ -132,8 +132,17 @@ func addLine(p *plot.Plot, variant string, xys plotter.XYs) error {
 	l.Width = vg.Points(1.5)
 	pts.Shape = draw.CircleGlyph{}
 	p.Add(l, pts)
-	p.Legend.Add(variant, l, pts)
+	p.Legend.Add(label, l, pts)
 	return nil
+}
+
+// headroom sets the Y range from 0 to a little above the tallest bar, so
+// no bar is cut off and the legend has room above them.
+func headroom(p *plot.Plot, tallest float64) {
+	p.Y.Min = 0
+	if tallest > 0 {
+		p.Y.Max = tallest * 1.25
+	}
 }
 
 // percentileChart: each variant's latency distribution at its reference
@@ -157,7 +166,7 @@ func percentileChart(s *Summary) (string, string, *plot.Plot, error) {
 		if len(xys) == 0 {
 			continue
 		}
-		if err := addLine(p, v.Name+" "+v.RefLabel, xys); err != nil {
+		if err := addLine(p, v.Name, v.Name+" "+v.RefLabel, xys); err != nil {
 			return name, title, nil, err
 		}
 		any = true
@@ -188,7 +197,7 @@ func rateChart(s *Summary) (string, string, *plot.Plot, error) {
 		if len(xys) == 0 {
 			continue
 		}
-		if err := addLine(p, v.Name, xys); err != nil {
+		if err := addLine(p, v.Name, v.Name, xys); err != nil {
 			return name, title, nil, err
 		}
 		any = true
@@ -246,7 +255,11 @@ func cpuChart(s *Summary) (string, string, *plot.Plot, error) {
 	p.Legend.Add("server", b1)
 	p.Legend.Add("Redis", b2)
 	p.NominalX(names...)
-	p.Y.Min = 0
+	tallest := 0.0
+	for i := range srv {
+		tallest = math.Max(tallest, srv[i]+rds[i])
+	}
+	headroom(p, tallest)
 	return name, title, p, nil
 }
 
@@ -275,6 +288,10 @@ func commandsChart(s *Summary) (string, string, *plot.Plot, error) {
 	b.Color, b.LineStyle.Width = redisColor, 0
 	p.Add(b)
 	p.NominalX(names...)
-	p.Y.Min = 0
+	tallest := 0.0
+	for _, v := range vals {
+		tallest = math.Max(tallest, v)
+	}
+	headroom(p, tallest)
 	return name, title, p, nil
 }
