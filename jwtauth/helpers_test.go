@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authbench/authbench/internal/testclock"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -23,24 +24,9 @@ var (
 var t0 = time.Date(2030, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // fakeClock is the injected clock: tests move it instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = testclock.Clock
 
-func newClock() *fakeClock { return &fakeClock{t: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeClock { return testclock.New(t0) }
 
 // keyCache holds one key set per algorithm for the whole test binary:
 // RSA generation is slow and -race makes it slower.

@@ -3,8 +3,6 @@ package report
 import (
 	"context"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -12,30 +10,9 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/authbench/authbench/internal/browsertest"
 )
-
-// EnvChromium names a Chromium binary for the browser test.
-const EnvChromium = "AUTHBENCH_CHROMIUM"
-
-func chromium(tb testing.TB) string {
-	tb.Helper()
-	if p := os.Getenv(EnvChromium); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			tb.Skipf("browser test skipped: %s=%s: %v", EnvChromium, p, err)
-		}
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if _, err := os.Stat("/usr/lib/chromium/chromium"); err == nil {
-		return "/usr/lib/chromium/chromium"
-	}
-	tb.Skipf("browser test skipped: no Chromium found (chromium or chromium-browser on PATH, /usr/lib/chromium/chromium); install Debian's chromium package or set %s", EnvChromium)
-	return ""
-}
 
 // TestHTMLInBrowser opens report.html from disk in headless Chromium with
 // networking off, and checks that every chart is drawn with a non-zero
@@ -44,7 +21,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	chrome := chromium(t)
+	chrome := browsertest.Chromium(t)
 	dir := copyRun(t, "rates")
 	if err := Write(dir); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/internal/testclock"
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
@@ -344,7 +345,7 @@ func TestTokenAttacks(t *testing.T) {
 		for _, alg := range jwtAlgs {
 			t.Run(variant+"/"+alg, func(t *testing.T) {
 				s := newSigner(t, alg)
-				clk := &clock{t: t0}
+				clk := testclock.New(t0)
 				h := handlerFor(t, jwtBackend(t, variant, s, clk, attackLeeway))
 				for _, tt := range tokenAttacks {
 					t.Run(tt.name, func(t *testing.T) {
@@ -415,7 +416,7 @@ func login(tb testing.TB, h http.Handler) string {
 // it cannot come back to life when Redis expires the entry.
 func TestBlacklistOutlivesToken(t *testing.T) {
 	s := newSigner(t, jwtauth.AlgES256)
-	clk := &clock{t: time.Now().Truncate(time.Second)}
+	clk := testclock.New(time.Now().Truncate(time.Second))
 	rdb, prefix := redistest.Shared(t)
 	b, err := jwtauth.New(jwtauth.Config{Keys: s.keys, Now: clk.Now, Leeway: attackLeeway, Blacklist: rdb, Prefix: prefix})
 	if err != nil {
@@ -497,7 +498,7 @@ func TestSessionIDEntropy(t *testing.T) {
 func backends(t *testing.T) map[string]http.Handler {
 	t.Helper()
 	s := newSigner(t, jwtauth.AlgHS256)
-	clk := &clock{t: time.Now()}
+	clk := testclock.New(time.Now())
 	rdb, prefix := redistest.Shared(t)
 	sess, err := sessionauth.New(sessionauth.Config{Client: rdb, Prefix: prefix})
 	if err != nil {
@@ -572,7 +573,7 @@ func deadRedis(t *testing.T) *redis.Client {
 // unchecked.
 func TestStoreUnreachableFailsClosed(t *testing.T) {
 	s := newSigner(t, jwtauth.AlgHS256)
-	clk := &clock{t: time.Now()}
+	clk := testclock.New(time.Now())
 	live, prefix := redistest.Shared(t)
 	dead := deadRedis(t)
 	mk := map[string]func(rdb *redis.Client) authbench.Backend{

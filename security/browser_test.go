@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,15 +26,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/internal/browsertest"
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/authbench/authbench/server"
 	"github.com/authbench/authbench/sessionauth"
 )
-
-// EnvChromium names the browser binary for TestBrowserCookies; by default
-// it looks for Debian's chromium on PATH and in /usr/lib/chromium.
-const EnvChromium = "AUTHBENCH_CHROMIUM"
 
 // Lifetimes of the browser test: short, so that the page must refresh
 // several times on its own to stay signed in, and the test stays quick.
@@ -43,27 +39,6 @@ const (
 	browserAccessTTL = 2 * time.Second
 	browserRefresh   = 500 * time.Millisecond
 )
-
-// findChromium returns the browser to drive, or skips the test saying why.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv(EnvChromium); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("browser test skipped: %s=%s: %v", EnvChromium, p, err)
-		}
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if _, err := os.Stat("/usr/lib/chromium/chromium"); err == nil {
-		return "/usr/lib/chromium/chromium"
-	}
-	t.Skipf("browser test skipped: no Chromium found (looked for chromium and chromium-browser on PATH and /usr/lib/chromium/chromium; install Debian's chromium package or set %s)", EnvChromium)
-	return ""
-}
 
 // testCert makes a self-signed certificate for the two test sites.
 func testCert(t *testing.T) tls.Certificate {
@@ -303,7 +278,7 @@ func TestBrowserCookies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	chrome := findChromium(t)
+	chrome := browsertest.Chromium(t)
 	cert := testCert(t)
 
 	evil := httptest.NewUnstartedServer(evilHandler())

@@ -24,6 +24,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/internal/testclock"
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/authbench/authbench/server"
@@ -33,23 +34,8 @@ import (
 // edges are exact.
 var t0 = time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
 
-// clock is the injected time source; tests advance it instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+// clock is the injected time source; tests move it instead of sleeping.
+type clock = testclock.Clock
 
 // signer is a key pair whose private half the test holds, so it can mint
 // tokens the server must accept, then tamper with them.

@@ -6,31 +6,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/internal/testclock"
 )
 
 // clock is an injectable time source tests advance by hand, so nothing
 // sleeps to wait out a TTL.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: time.Now().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testclock.New(time.Now().Truncate(time.Second)) }
 
 // client talks to one test server and keeps its cookies by hand, so tests
 // can replay an old cookie, drop one or forge one exactly.

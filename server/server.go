@@ -262,26 +262,22 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, badMsg string) bo
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, MsgBodyTooLarge)
-		} else {
-			writeError(w, http.StatusBadRequest, badMsg)
+	err = dec.Decode(v)
+	if err == nil {
+		// Exactly one value: trailing data is malformed input too.
+		if _, err = dec.Token(); err == io.EOF {
+			return true
+		} else if err == nil {
+			err = errors.New("trailing data after the JSON object")
 		}
-		return false
 	}
-	// Exactly one value: trailing data is malformed input too.
-	if _, err := dec.Token(); err != io.EOF {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, MsgBodyTooLarge)
-		} else {
-			writeError(w, http.StatusBadRequest, badMsg)
-		}
-		return false
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, MsgBodyTooLarge)
+	} else {
+		writeError(w, http.StatusBadRequest, badMsg)
 	}
-	return true
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

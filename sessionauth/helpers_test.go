@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authbench/authbench/internal/testclock"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/redis/go-redis/v9"
@@ -22,24 +23,9 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // fakeClock is the injected clock of the tests: time moves only when a
 // test says so, so timeouts are tested without sleeping.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type fakeClock = testclock.Clock
 
-func newClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *fakeClock { return testclock.New(t0) }
 
 // counter is a go-redis hook counting the commands a client sends and the
 // round trips they take (a pipeline or transaction is one round trip; its

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ Example:
 
 func (c *serveConfig) validate() error {
 	switch {
-	case !contains(backendNames, c.backend):
+	case !slices.Contains(backendNames, c.backend):
 		return fmt.Errorf("--backend %q: want one of %s", c.backend, strings.Join(backendNames, ", "))
 	case (c.tlsCert == "") != (c.tlsKey == ""):
 		return errors.New("--tls-cert and --tls-key go together")
@@ -131,15 +132,6 @@ func (c *serveConfig) validate() error {
 		return fmt.Errorf("--shutdown-timeout %s: must not be negative", c.shutdownTimeout)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
