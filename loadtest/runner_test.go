@@ -244,3 +244,49 @@ func TestLoadRejectsSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestRunTarget runs a scenario against a server already running
+// (--target): one variant, named by the caller; its CPU and Redis are not
+// measured, and the results say so instead of showing zeros.
+func TestRunTarget(t *testing.T) {
+	srv, err := inProcessLauncher{t}.Launch(context.Background(), ServerSpec{Variant: "jwt", Users: 20,
+		Backend: testScenario(t, "variants: [jwt]\nusers: 20\nmix: {me: 100}\nrates: [50]\nduration: 1s\nbackend: {bcrypt_cost: 4}\n").Backend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	sc := testScenario(t, `
+variants: [none, jwt, session]
+users: 20
+mix: {me: 90, refresh: 10}
+duration: 1s
+rates: [50]
+pin: off
+backend: {bcrypt_cost: 4}
+`)
+	res, _, err := Run(context.Background(), Config{Scenario: sc, Out: t.TempDir(), Target: srv.URL(), TargetVariant: "jwt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Variants) != 1 || res.Variants[0].Variant != "jwt" {
+		t.Fatalf("variants %v, want only the target's jwt", res.Variants)
+	}
+	v := res.Variants[0]
+	if v.Logins.Failures != 0 || len(v.Steps) != 1 || v.Steps[0].All.Success != 1 {
+		t.Fatalf("logins %+v, steps %d, success %v", v.Logins, len(v.Steps), v.Steps)
+	}
+	st := v.Steps[0]
+	if st.Server != nil || st.Redis != nil || res.Target.Mode != "external" || res.Target.ServerCPUMeasured || res.Redis.Measured {
+		t.Errorf("external target: server %v, redis %v, target %+v, redis measured %v; want nothing measured and said so", st.Server, st.Redis, res.Target, res.Redis.Measured)
+	}
+	if st.CredentialBytes == 0 {
+		t.Error("credential bytes per request not recorded")
+	}
+	said := false
+	for _, n := range res.Notes {
+		said = said || strings.Contains(n, "not measured")
+	}
+	if !said {
+		t.Errorf("notes %q do not say the server's CPU is unmeasured", res.Notes)
+	}
+}
