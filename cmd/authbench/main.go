@@ -117,9 +117,21 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; a bad command line is returned as a usageError
-// naming the subcommand.
+// parseFlags parses args, which must hold flags only; a bad command line
+// is returned as a usageError naming the subcommand.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsAndArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{cmd: fs.Name(), err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// parseFlagsAndArgs parses args, leaving positional arguments in
+// fs.Args() for the subcommand to check; --help prints the usage.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
@@ -130,8 +142,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return err
 	case err != nil:
 		return usageError{cmd: fs.Name(), err: err}
-	case fs.NArg() > 0:
-		return usageError{cmd: fs.Name(), err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }

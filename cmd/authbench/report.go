@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,16 +20,8 @@ results.json (default: results/latest). With --compare, prints how NEW
 differs from OLD per variant and figure, marking differences larger than
 the runs' own spread, and writes it to NEW/compare.md.`, stdout)
 	compare := fs.Bool("compare", false, "compare two runs: OLD NEW")
-	out := fs.Output()
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.SetOutput(out)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
+	if err := parseFlagsAndArgs(fs, args); err != nil {
 		return err
-	case err != nil:
-		return usageError{cmd: "report", err: err}
 	}
 	dirs := fs.Args()
 	if *compare {
