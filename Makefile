@@ -15,7 +15,7 @@ BENCH     ?= .
 # Load tests: make loadtest SCENARIO=scenarios/full.yaml
 SCENARIO  ?= scenarios/quick.yaml
 
-.PHONY: all build test bench loadtest loadtest-smoke serve fmt lint vet vulncheck fuzz-smoke clean
+.PHONY: all build test bench loadtest loadtest-all loadtest-smoke serve fmt lint vet vulncheck fuzz-smoke clean
 
 all: build test
 
@@ -65,6 +65,19 @@ bench-smoke:
 # results/<run-id>/ (results/latest points at the newest).
 loadtest: build
 	$(BIN) loadtest --scenario $(SCENARIO)
+
+# The article's trade-offs, one scenario each (see scenarios/*.yaml), and
+# loadtest-all: the quick run and every trade-off, one results folder
+# each. A failing scenario does not stop the others; the target fails at
+# the end, naming it.
+TRADEOFFS := scenarios/store-latency.yaml scenarios/store-outage.yaml scenarios/revocation.yaml \
+             scenarios/scale-out.yaml scenarios/refresh-storm.yaml
+loadtest-all: build
+	@failed=""; for s in scenarios/quick.yaml $(TRADEOFFS); do \
+		echo "== make loadtest SCENARIO=$$s"; \
+		$(BIN) loadtest --scenario $$s || failed="$$failed $$s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "loadtest-all: failed:$$failed" >&2; exit 1; fi
 
 # A few seconds per variant: checks the whole load-test path works.
 loadtest-smoke: build

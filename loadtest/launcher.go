@@ -25,6 +25,18 @@ type ServerSpec struct {
 	RedisPrefix string
 	// Log receives the server's own output (stderr); nil discards it.
 	Log io.Writer
+	// Instance numbers the server among several of one variant (from 0).
+	Instance int
+	// KeyFile and SessionKeyFile hold the JWT signing key and the session
+	// cookie HMAC key shared by every instance of a variant; empty means
+	// the server generates its own.
+	KeyFile        string
+	SessionKeyFile string
+	// AdminToken enables POST /admin/revoke-user; empty disables it.
+	AdminToken string
+	// Debug adds GET /debug/runtime (PID and goroutine count) for the
+	// outage scenario's leak check.
+	Debug bool
 }
 
 // Launcher starts the server under test for one variant.
@@ -77,6 +89,15 @@ func serveArgs(spec ServerSpec) []string {
 	if spec.RedisAddr != "" {
 		args = append(args, "--redis-addr", spec.RedisAddr, "--redis-prefix", spec.RedisPrefix)
 	}
+	if spec.KeyFile != "" {
+		args = append(args, "--key-file", spec.KeyFile)
+	}
+	if spec.SessionKeyFile != "" {
+		args = append(args, "--session-key-file", spec.SessionKeyFile)
+	}
+	if spec.Debug {
+		args = append(args, "--debug-runtime")
+	}
 	return args
 }
 
@@ -91,7 +112,10 @@ func (l ProcessLauncher) Launch(ctx context.Context, spec ServerSpec) (Server, e
 	// the server itself after writing results. Pdeathsig: a killed runner
 	// leaves no server behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Env = append(os.Environ(), "AUTHBENCH_ADMIN_TOKEN=") // no admin route under load
+	// The admin route is off unless the scenario needs it (revocation);
+	// the token goes through the environment, not the command line, so
+	// it does not show in ps.
+	cmd.Env = append(os.Environ(), "AUTHBENCH_ADMIN_TOKEN="+spec.AdminToken)
 	if spec.Log != nil {
 		cmd.Stderr = spec.Log
 	}
@@ -147,6 +171,16 @@ type procServer struct {
 
 func (p *procServer) URL() string { return p.url }
 func (p *procServer) PID() int    { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended (crashed, or stopped).
+func (p *procServer) Exited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
 
 // Stop sends SIGTERM (graceful shutdown), then SIGKILL after 10 s.
 func (p *procServer) Stop() error {

@@ -46,9 +46,28 @@ type Results struct {
 	Pinning Pinning `json:"pinning"`
 	// Variants holds one entry per variant run, in scenario order.
 	Variants []VariantResult `json:"variants"`
+	// Kind is the scenario's kind (Scenario.Kind): steady, store-latency,
+	// store-outage, revocation, scale-out or refresh-storm.
+	Kind string `json:"kind"`
+	// StoreProxy describes the proxy between the servers and Redis in
+	// store-latency and store-outage runs; nil when there was none.
+	StoreProxy *StoreProxyInfo `json:"store_proxy,omitempty"`
 	// Notes are caveats a reader of any figure must see (embedded Redis,
 	// lowered bcrypt cost, unmeasured server CPU, …).
 	Notes []string `json:"notes"`
+}
+
+// StoreProxyInfo is the latency-injecting proxy in front of Redis.
+type StoreProxyInfo struct {
+	// Version names it: "toxiproxy v2.5.0 (in-process)".
+	Version string `json:"version"`
+	// Addr is where the servers reached Redis.
+	Addr string `json:"addr"`
+	// DirectRTT and ProxiedRTT are the median round trip of a Redis GET
+	// without and through the proxy with nothing added, measured before
+	// the load: what the proxy itself costs every pass, "0" included.
+	DirectRTT  time.Duration `json:"direct_rtt_ns"`
+	ProxiedRTT time.Duration `json:"proxied_rtt_ns"`
 }
 
 // Environment is where the figures were measured.
@@ -122,7 +141,159 @@ type VariantResult struct {
 	Steps []Step `json:"steps"`
 	// MaxRate holds one max-rate search result per repetition.
 	MaxRate []MaxRate `json:"max_rate,omitempty"`
+	// Routing is how requests were spread over several instances:
+	// round-robin or sticky (scale-out; empty for one instance).
+	Routing string `json:"routing,omitempty"`
+	// ServerPIDs lists every instance's process when there were several.
+	ServerPIDs []int `json:"server_pids,omitempty"`
+	// Outages holds one entry per outage step (store-outage), in the
+	// order of Steps.
+	Outages []OutageResult `json:"outages,omitempty"`
+	// Storms holds one entry per refresh-storm step, in the order of Steps.
+	Storms []StormResult `json:"storms,omitempty"`
+	// Revocations holds one entry per revocation trial.
+	Revocations []RevocationTrial `json:"revocations,omitempty"`
 	// Error is why this variant stopped early, if it did.
+	Error string `json:"error,omitempty"`
+}
+
+// Label is the variant's name as shown: "session-memory (sticky)" for a
+// sticky pass, else the variant.
+func (v VariantResult) Label() string {
+	if v.Routing == RoutingSticky {
+		return v.Variant + " (sticky)"
+	}
+	return v.Variant
+}
+
+// Phase is one time slice of a step (before / outage / after, or
+// before / storm / after), its requests chosen by their start time.
+type Phase struct {
+	// Name is before, outage, storm or after.
+	Name string `json:"name"`
+	// Start and End are offsets from the step's start.
+	Start time.Duration `json:"start_ns"`
+	End   time.Duration `json:"end_ns"`
+	// All and Routes are vegeta's metrics over the phase's requests.
+	All    Metrics            `json:"all"`
+	Routes map[string]Metrics `json:"routes"`
+	// Server and Redis are the costs over the phase, from snapshots taken
+	// at its bounds; nil when unmeasured.
+	Server *ProcessCost `json:"server,omitempty"`
+	Redis  *RedisCost   `json:"redis,omitempty"`
+}
+
+// Bucket is one slice of a step's timeline, requests counted by start time.
+type Bucket struct {
+	// Offset is the slice's start from the step's start.
+	Offset time.Duration `json:"offset_ns"`
+	// Requests is every request started in the slice; OK the 2xx/3xx,
+	// Unauthorized the 401, Unavailable the 503, Errors those without a
+	// response (code 0), Other every other status.
+	Requests     uint64 `json:"requests"`
+	OK           uint64 `json:"ok"`
+	Unauthorized uint64 `json:"unauthorized"`
+	Unavailable  uint64 `json:"unavailable"`
+	Errors       uint64 `json:"errors"`
+	Other        uint64 `json:"other"`
+}
+
+// OutageResult is what one outage step showed.
+type OutageResult struct {
+	// Step is the Index of the step in the variant's Steps.
+	Step int `json:"step"`
+	// CutAt and RestoredAt are offsets from the step's start at which
+	// Redis was cut and restored (as applied, after the proxy returned).
+	CutAt      time.Duration `json:"cut_at_ns"`
+	RestoredAt time.Duration `json:"restored_at_ns"`
+	// UsesStore is true for variants whose server needs Redis.
+	UsesStore bool `json:"uses_store"`
+	// Unchecked counts requests started after the cut and answered before
+	// the restore with a 2xx by a variant that needs Redis: a request let
+	// through without its store check. Fail-closed means 0.
+	Unchecked uint64 `json:"unchecked"`
+	// FirstSuccess is the time from restore to the first 2xx of a request
+	// started after it; -1 when none came.
+	FirstSuccess time.Duration `json:"first_success_ns"`
+	// Steady is the time from restore after which no request failed with
+	// a 5xx or without a response until the step's end; -1 when never.
+	Steady time.Duration `json:"steady_ns"`
+	// Timeline is the step in Bucket slices.
+	Timeline []Bucket `json:"timeline"`
+	// Health is the server processes' state before and after.
+	Health ServerHealth `json:"health"`
+}
+
+// ServerHealth says whether the server processes survived a step intact.
+type ServerHealth struct {
+	// Measured is false when the servers are not local processes with
+	// the debug endpoint (external target, in-process tests).
+	Measured bool `json:"measured"`
+	// Alive is true when every process was still running afterwards.
+	Alive bool `json:"alive"`
+	// Restarted is true when an instance answered with another PID.
+	Restarted bool `json:"restarted"`
+	// GoroutinesBefore and GoroutinesAfter are summed over the instances,
+	// taken with the generator's idle connections closed and the servers
+	// quiet, before the step and after it.
+	GoroutinesBefore int `json:"goroutines_before"`
+	GoroutinesAfter  int `json:"goroutines_after"`
+	// Leaked is true when GoroutinesAfter exceeds GoroutinesBefore by
+	// more than LeakTolerance.
+	Leaked bool `json:"leaked"`
+	// Note explains what could not be checked.
+	Note string `json:"note,omitempty"`
+}
+
+// LeakTolerance is how many goroutines more after a step than before
+// still count as no leak: runtime and pool goroutines come and go.
+const LeakTolerance = 5
+
+// StormResult is what one refresh-storm step showed.
+type StormResult struct {
+	// Step is the Index of the step in the variant's Steps.
+	Step int `json:"step"`
+	// Refreshes is the storm's refreshes sent (one per logged-in user).
+	Refreshes uint64 `json:"refreshes"`
+	// StormRate is the refresh rate added during the window (per second).
+	StormRate float64 `json:"storm_rate"`
+	// CPUPerRefresh is the server+Redis CPU the storm added per refresh:
+	// (CPU during the storm − the before phase's CPU rate × the storm's
+	// wall time) / refreshes. Absent (0) when CPU was not measured.
+	CPUPerRefresh float64 `json:"cpu_seconds_per_refresh"`
+}
+
+// RevocationTrial is one revoke-and-replay.
+type RevocationTrial struct {
+	// Action is logout or revoke-user; Trial counts from 1.
+	Action string `json:"action"`
+	Trial  int    `json:"trial"`
+	// Instances is the number of server processes replayed against.
+	Instances int `json:"instances"`
+	// Status is the revoking request's status (204 logout, 204 or 501
+	// revoke-user); Revocation is its Authbench-Revocation header
+	// ("immediate", "at-expiry", or empty).
+	Status     int    `json:"status"`
+	Revocation string `json:"revocation,omitempty"`
+	// AcceptedBefore says, per instance, whether the cookie was accepted
+	// there before revoking (session-memory: only where it was issued).
+	AcceptedBefore []bool `json:"accepted_before"`
+	// Windows is, per instance, the time from the revoking response until
+	// the replayed access cookie was first refused there; -1 when it was
+	// still accepted at Timeout, 0 when refused at the first replay.
+	Windows []time.Duration `json:"windows_ns"`
+	// Window is the largest of Windows over instances that accepted the
+	// cookie before (-1 when any never refused it).
+	Window time.Duration `json:"window_ns"`
+	// CredentialAge is how old the access credential was when revoked;
+	// AccessTTL the lifetime it was issued with (0 for sessions).
+	CredentialAge time.Duration `json:"credential_age_ns"`
+	AccessTTL     time.Duration `json:"access_ttl_ns"`
+	// RefreshStatus is the status of replaying the old refresh cookie
+	// (POST /auth/refresh) right after revoking: 200 means it still
+	// mints new credentials.
+	RefreshStatus int `json:"refresh_status"`
+	// Error is what went wrong with the trial, if anything.
 	Error string `json:"error,omitempty"`
 }
 
@@ -184,6 +355,14 @@ type Step struct {
 	// would, so the JWT refresh token (Path=/auth) is not counted. 0 for
 	// none, which sends no credential.
 	CredentialBytes float64 `json:"credential_bytes_per_request"`
+	// AddedLatency is the round trip added in front of Redis
+	// (store-latency; Results.StoreProxy says a proxy was in the path).
+	AddedLatency time.Duration `json:"added_store_latency_ns,omitempty"`
+	// Instances is the number of server processes served (scale-out; 0
+	// means one).
+	Instances int `json:"instances,omitempty"`
+	// Phases split the step in time (store-outage, refresh-storm).
+	Phases []Phase `json:"phases,omitempty"`
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`
@@ -283,6 +462,10 @@ type MaxRate struct {
 	GeneratorBound bool `json:"generator_bound"`
 	// Probes counts the probe steps (all recorded in Steps).
 	Probes int `json:"probes"`
+	// AddedLatency and Instances are the search's store latency and
+	// instance count, as in Step.
+	AddedLatency time.Duration `json:"added_store_latency_ns,omitempty"`
+	Instances    int           `json:"instances,omitempty"`
 }
 
 // Write writes r as indented JSON to path, via a temporary file so a

@@ -21,6 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/authbench/authbench/redisprov"
+	"github.com/authbench/authbench/storeproxy"
 )
 
 // Config is one run: a scenario, where its servers come from and where
@@ -68,6 +69,16 @@ type runner struct {
 	pin     Pinning
 	genCPUs int
 	prog    *progress
+
+	// proxy stands between the servers and Redis in store-latency and
+	// store-outage scenarios; nil otherwise.
+	proxy *storeproxy.Proxy
+	// addedLatency is the proxy's current added round trip, stamped on
+	// every step.
+	addedLatency time.Duration
+	// keyFile and sessionKeyFile are the keys every instance of a variant
+	// shares.
+	keyFile, sessionKeyFile string
 }
 
 // Run runs cfg's scenario and writes results.json. It returns the
@@ -103,6 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Results, string, error) {
 		Redis:        RedisInfo{Kind: "none"},
 		Notes:        []string{},
 		Variants:     []VariantResult{},
+		Kind:         sc.Kind(),
 	}
 	if sc.Backend.BcryptCost < 10 {
 		r.note(fmt.Sprintf("bcrypt cost lowered to %d (serve default 10) so logins do not dominate the load; login figures are not production login costs", sc.Backend.BcryptCost))
@@ -138,6 +150,9 @@ func (r *runner) writeResults() error {
 }
 
 func (r *runner) close() {
+	if r.proxy != nil {
+		_ = r.proxy.Close()
+	}
 	if r.rc != nil {
 		_ = r.rc.Close()
 	}
@@ -155,6 +170,9 @@ func (r *runner) run(ctx context.Context) error {
 	if r.cfg.Target != "" {
 		if r.cfg.TargetVariant == "" {
 			return errors.New("loadtest: --target needs --variant")
+		}
+		if k := sc.Kind(); k != KindSteady {
+			return fmt.Errorf("loadtest: a %s scenario starts, cuts or replays against servers it runs itself; --target runs steady scenarios only", k)
 		}
 		variants = []string{r.cfg.TargetVariant}
 		r.res.Target = TargetInfo{Mode: "external", URL: r.cfg.Target}
@@ -176,6 +194,18 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 
+	if r.cfg.Target == "" {
+		if err := r.startProxy(ctx); err != nil {
+			return err
+		}
+		jf, sf, err := sharedKeys(r.dir, sc.Backend.Alg)
+		if err != nil {
+			return fmt.Errorf("loadtest: keys: %w", err)
+		}
+		r.keyFile, r.sessionKeyFile = jf, sf
+		defer os.RemoveAll(filepath.Join(r.dir, "keys"))
+	}
+
 	r.setupPinning()
 	tr := &http.Transport{
 		Proxy:               nil, // loopback only: never through a proxy
@@ -189,47 +219,109 @@ func (r *runner) run(ctx context.Context) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r.prog = newProgress(r.log, r.cfg.Terminal)
 
-	// Every variant's server is started and its users logged in first;
-	// then the repetitions run round-robin over the variants (rep 1 of
-	// each, then rep 2 of each, …). On a shared or virtual machine whose
-	// speed drifts over minutes, this spreads the drift over all variants
-	// instead of charging it to whichever ran last, so the variants are
-	// compared as ratios measured in one run. Idle servers cost nothing
-	// measurable: CPU is read per step, per process.
-	r.res.Variants = make([]VariantResult, 0, len(variants))
-	live := make([]*liveVariant, 0, len(variants))
-	defer func() {
-		for i, lv := range live {
-			if lv.stop == nil {
-				continue
+	passes := make([]passSpec, 0, len(variants))
+	for _, v := range variants {
+		// The outage counts the servers' goroutines before and after.
+		passes = append(passes, passSpec{variant: v, instances: 1, backend: sc.Backend, debug: sc.Kind() == KindStoreOutage})
+	}
+	switch sc.Kind() {
+	case KindRevocation:
+		return r.runRevocation(ctx, variants)
+	case KindScaleOut:
+		return r.runScaleOut(ctx, variants)
+	case KindStoreLatency:
+		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
+			for _, d := range sc.StoreLatency.Added {
+				if ctx.Err() != nil {
+					return
+				}
+				if err := r.proxy.SetLatency(d.D()); err != nil {
+					r.note("store latency not applied: " + err.Error())
+					return
+				}
+				r.addedLatency = d.D()
+				fmt.Fprintf(r.log, "loadtest: store latency +%v (repetition %d)\n", d.D(), rep)
+				for _, lv := range live {
+					r.runRepetition(ctx, lv, rep)
+				}
 			}
-			if err := lv.stop(); err != nil && r.res.Variants[i].Error == "" {
-				r.res.Variants[i].Error = "stop server: " + err.Error()
+		})
+	case KindStoreOutage:
+		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
+			for _, lv := range live {
+				for _, rate := range sc.Rates {
+					if ctx.Err() != nil {
+						return
+					}
+					r.outageStep(ctx, lv, rep, rate)
+				}
+			}
+		})
+	case KindRefreshStorm:
+		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
+			for _, lv := range live {
+				for _, rate := range sc.Rates {
+					if ctx.Err() != nil {
+						return
+					}
+					r.stormStep(ctx, lv, rep, rate)
+				}
+			}
+		})
+	}
+	return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
+		for _, lv := range live {
+			r.runRepetition(ctx, lv, rep)
+		}
+	})
+}
+
+// passSpec is one set of servers to measure: a variant on some number of
+// instances with a routing.
+type passSpec struct {
+	variant   string
+	routing   string // "" for one instance
+	instances int
+	backend   BackendOptions
+	admin     string // admin token; "" disables revoke-user
+	debug     bool   // GET /debug/runtime
+}
+
+// runLive starts every pass's servers and logs their users in first;
+// then the repetitions run round-robin over the passes (rep 1 of each,
+// then rep 2 of each, …) through body. On a shared or virtual machine
+// whose speed drifts over minutes, this spreads the drift over all
+// variants instead of charging it to whichever ran last, so the variants
+// are compared as ratios measured in one run. Idle servers cost nothing
+// measurable: CPU is read per step, per process.
+func (r *runner) runLive(ctx context.Context, passes []passSpec, body func(rep int, live []*liveVariant)) error {
+	live := make([]*liveVariant, 0, len(passes))
+	defer func() {
+		for _, lv := range live {
+			if err := lv.stop(); err != nil && r.res.Variants[lv.vr].Error == "" {
+				r.res.Variants[lv.vr].Error = "stop server: " + err.Error()
 			}
 		}
 	}()
-	for _, v := range variants {
+	for _, ps := range passes {
 		if ctx.Err() != nil {
 			break
 		}
-		r.res.Variants = append(r.res.Variants, VariantResult{Variant: v, Steps: []Step{}})
-		live = append(live, r.prepareVariant(ctx, &r.res.Variants[len(r.res.Variants)-1]))
+		live = append(live, r.prepareVariant(ctx, ps))
 		if err := r.writeResults(); err != nil {
 			return err
 		}
 	}
-	for rep := 1; rep <= sc.Repetitions && ctx.Err() == nil; rep++ {
-		for i, lv := range live {
-			if ctx.Err() != nil {
-				break
-			}
-			if lv.pool == nil {
-				continue // the variant failed to start; its Error says why
-			}
-			r.runRepetition(ctx, &r.res.Variants[i], lv, rep)
-			if err := r.writeResults(); err != nil {
-				return err
-			}
+	ok := live[:0:0]
+	for _, lv := range live {
+		if lv.pool != nil {
+			ok = append(ok, lv) // a variant that failed to start has its Error
+		}
+	}
+	for rep := 1; rep <= r.sc.Repetitions && ctx.Err() == nil; rep++ {
+		body(rep, ok)
+		if err := r.writeResults(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -286,70 +378,129 @@ func (r *runner) setupPinning() {
 		r.pin.Applied, r.pin.ServerCPUs, r.pin.GeneratorCPUs = true, srv, gen
 		r.genCPUs = len(gen)
 		r.pin.Note = "Redis is not pinned (it shares the CPUs)"
+		if r.proxy != nil {
+			r.pin.Note += "; the store proxy runs in the generator process, on its CPUs"
+		}
 	}
 	r.res.Pinning = r.pin
 }
 
-// liveVariant is a variant whose server is up and whose users are logged
+// liveVariant is a pass whose servers are up and whose users are logged
 // in, between repetitions.
 type liveVariant struct {
-	pool *pool // nil when the variant could not be started
-	pid  int
-	stop func() error
+	vr        int   // index of its VariantResult in r.res.Variants
+	pool      *pool // nil when the variant could not be started
+	pids      []int
+	servers   []Server
+	urls      []string
+	instances int
+	stops     []func() error
 	// warmed is false until the variant's first warm-up ran.
 	warmed bool
 }
 
-// prepareVariant starts vr's server (unless --target), pins it, logs
-// every virtual user in and measures the Redis memory they hold.
-func (r *runner) prepareVariant(ctx context.Context, vr *VariantResult) *liveVariant {
+func (lv *liveVariant) stop() error {
+	var errs []error
+	for _, f := range lv.stops {
+		errs = append(errs, f())
+	}
+	lv.stops = nil
+	return errors.Join(errs...)
+}
+
+// variantResult returns the index of the VariantResult for variant and
+// routing, adding one when there is none yet (a scale-out pass reuses
+// its entry across instance counts).
+func (r *runner) variantResult(variant, routing string) int {
+	for i, v := range r.res.Variants {
+		if v.Variant == variant && v.Routing == routing {
+			return i
+		}
+	}
+	r.res.Variants = append(r.res.Variants, VariantResult{Variant: variant, Routing: routing, Steps: []Step{}})
+	return len(r.res.Variants) - 1
+}
+
+// redisAddr is where servers reach Redis: through the store proxy when
+// the scenario has one.
+func (r *runner) redisAddr() string {
+	if r.proxy != nil {
+		return r.proxy.Addr()
+	}
+	return r.redis.Addr
+}
+
+// prepareVariant starts the pass's servers (unless --target), pins them,
+// logs every virtual user in and measures the Redis memory they hold.
+func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 	sc := r.sc
-	variant := vr.Variant
-	lv := &liveVariant{}
-	base := r.cfg.Target
+	variant := ps.variant
+	lv := &liveVariant{vr: r.variantResult(variant, ps.routing), instances: ps.instances}
+	vr := func() *VariantResult { return &r.res.Variants[lv.vr] }
 	var prefix string
-	if base == "" {
-		logf, err := os.Create(filepath.Join(r.dir, "server-"+variant+".log"))
+	if r.cfg.Target != "" {
+		lv.urls = []string{r.cfg.Target}
+	}
+	for i := 0; r.cfg.Target == "" && i < ps.instances; i++ {
+		name := "server-" + variant
+		if ps.routing == RoutingSticky {
+			name += "-sticky"
+		}
+		if ps.instances > 1 {
+			name += fmt.Sprintf("-%dof%d", i+1, ps.instances)
+		}
+		logf, err := os.Create(filepath.Join(r.dir, name+".log"))
 		if err != nil {
-			vr.Error = err.Error()
+			vr().Error = err.Error()
+			_ = lv.stop()
 			return lv
 		}
-		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: sc.Backend, Log: logf}
+		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: ps.backend, Log: logf, Instance: i,
+			KeyFile: r.keyFile, SessionKeyFile: r.sessionKeyFile, AdminToken: ps.admin, Debug: ps.debug}
 		if r.redis != nil && variantsUsingRedis[variant] {
 			prefix = r.redis.Prefix + variant + ":"
-			spec.RedisAddr, spec.RedisPrefix = r.redis.Addr, prefix
+			spec.RedisAddr, spec.RedisPrefix = r.redisAddr(), prefix
 		}
 		srv, err := r.cfg.Launcher.Launch(ctx, spec)
 		if err != nil {
 			logf.Close()
-			vr.Error = err.Error()
+			vr().Error = err.Error()
 			fmt.Fprintf(r.log, "loadtest: %s: %v\n", variant, err)
+			_ = lv.stop()
 			return lv
 		}
-		lv.stop = func() error {
+		lv.stops = append(lv.stops, func() error {
 			defer logf.Close()
 			return srv.Stop()
-		}
-		base, lv.pid = srv.URL(), srv.PID()
-		vr.ServerPID = lv.pid
-		if lv.pid > 0 && r.pin.Applied {
-			if err := pinTasks(lv.pid, r.pin.ServerCPUs); err != nil {
-				r.note(fmt.Sprintf("%s: server not pinned: %v", variant, err))
+		})
+		lv.servers = append(lv.servers, srv)
+		lv.urls = append(lv.urls, srv.URL())
+		if pid := srv.PID(); pid > 0 {
+			lv.pids = append(lv.pids, pid)
+			if r.pin.Applied {
+				if err := pinTasks(pid, r.pin.ServerCPUs); err != nil {
+					r.note(fmt.Sprintf("%s: server not pinned: %v", variant, err))
+				}
 			}
 		}
 	}
-	fmt.Fprintf(r.log, "loadtest: %s: server %s; logging in %d users\n", variant, base, sc.Users)
-	pool := newPool(base, sc.Users, sc.Backend.Password, sc.Mix, uint64(len(r.res.Variants)))
-	vr.Logins = pool.loginAll(ctx, r.client, sc.LoginConcurrency)
-	if vr.Logins.Failures > 0 {
-		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, vr.Logins.Failures, vr.Logins.Users, vr.Logins.FirstError)
+	if len(lv.pids) == 1 {
+		vr().ServerPID = lv.pids[0]
+	} else if len(lv.pids) > 1 {
+		vr().ServerPIDs = append([]int(nil), lv.pids...)
 	}
-	if prefix != "" && r.res.Redis.Measured {
-		m, err := redisMemory(ctx, r.rc, prefix, vr.Logins.Users-vr.Logins.Failures)
+	fmt.Fprintf(r.log, "loadtest: %s: %s; logging in %d users\n", vr().Label(), strings.Join(lv.urls, " "), sc.Users)
+	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, sc.Mix, uint64(lv.vr+1))
+	vr().Logins = pool.loginAll(ctx, r.client, sc.LoginConcurrency)
+	if l := vr().Logins; l.Failures > 0 {
+		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, l.Failures, l.Users, l.FirstError)
+	}
+	if prefix != "" && r.res.Redis.Measured && vr().RedisMemory == nil {
+		m, err := redisMemory(ctx, r.rc, prefix, vr().Logins.Users-vr().Logins.Failures)
 		if err != nil {
 			r.note(fmt.Sprintf("%s: Redis memory unmeasured: %v", variant, err))
 		} else {
-			vr.RedisMemory = m
+			vr().RedisMemory = m
 		}
 	}
 	lv.pool = pool
@@ -361,66 +512,145 @@ func (r *runner) prepareVariant(ctx context.Context, vr *VariantResult) *liveVar
 // other variants ran, short enough not to lengthen the run much.
 const rewarm = time.Second
 
-// runRepetition warms vr's server up, then runs repetition rep of its
-// rates or of its max-rate search.
-func (r *runner) runRepetition(ctx context.Context, vr *VariantResult, lv *liveVariant, rep int) {
+// warm runs the warm-up before a measured pass at rate.
+func (r *runner) warm(ctx context.Context, lv *liveVariant, rate float64) {
+	warm := r.sc.Warmup.D()
+	if lv.warmed {
+		warm = min(warm, rewarm)
+	}
+	if warm > 0 && ctx.Err() == nil {
+		label := r.res.Variants[lv.vr].Label()
+		r.prog.begin(label, "warm-up", 0, 0, warm, rate)
+		st := r.attack(ctx, label, lv.pool, lv.pids, rate, warm, "", false, nil)
+		r.prog.end(label, "warm-up", st)
+	}
+	lv.warmed = true
+}
+
+// runRepetition warms lv's servers up, then runs repetition rep of the
+// scenario's rates and then of its max-rate search.
+func (r *runner) runRepetition(ctx context.Context, lv *liveVariant, rep int) {
 	sc := r.sc
-	variant, pool, pid := vr.Variant, lv.pool, lv.pid
 	first := 0.0
 	if len(sc.Rates) > 0 {
 		first = sc.Rates[0]
 	} else {
 		first = sc.Search.Start
 	}
-	warm := sc.Warmup.D()
-	if lv.warmed {
-		warm = min(warm, rewarm)
-	}
-	if warm > 0 && ctx.Err() == nil {
-		r.prog.begin(variant, "warm-up", 0, 0, warm, first)
-		st := r.attack(ctx, variant, pool, pid, first, warm, "", false)
-		r.prog.end(variant, "warm-up", st)
-	}
-	lv.warmed = true
-
+	r.warm(ctx, lv, first)
+	vr := func() *VariantResult { return &r.res.Variants[lv.vr] }
 	total := len(sc.Rates) * sc.Repetitions
-	if sc.Search == nil {
-		for _, rate := range sc.Rates {
-			if ctx.Err() != nil {
-				break
-			}
-			st := r.step(ctx, variant, pool, pid, "rate", rep, len(vr.Steps)+1, total, rate)
-			vr.Steps = append(vr.Steps, st)
+	if sc.StoreLatency != nil {
+		total *= len(sc.StoreLatency.Added)
+	}
+	if sc.ScaleOut != nil {
+		total *= len(sc.ScaleOut.Instances)
+	}
+	for _, rate := range sc.Rates {
+		if ctx.Err() != nil {
+			return
 		}
+		st := r.step(ctx, lv, "rate", rep, len(vr().Steps)+1, total, rate, nil)
+		vr().Steps = append(vr().Steps, st)
+	}
+	if sc.Search == nil {
 		return
 	}
 	mr := searchMaxRate(*sc.Search, func(rate float64) (bool, bool, bool) {
 		if ctx.Err() != nil {
 			return false, false, false
 		}
-		st := r.step(ctx, variant, pool, pid, "probe", rep, len(vr.Steps)+1, 0, rate)
+		st := r.step(ctx, lv, "probe", rep, len(vr().Steps)+1, 0, rate, nil)
 		st.SLO = sloVerdict(*sc.Search, st)
-		vr.Steps = append(vr.Steps, st)
+		vr().Steps = append(vr().Steps, st)
 		r.prog.verdict(st)
 		return st.SLO.Pass, st.GeneratorBound, !st.Interrupted
 	})
 	mr.Repetition = rep
-	vr.MaxRate = append(vr.MaxRate, mr)
+	mr.AddedLatency = r.addedLatency
+	if sc.ScaleOut != nil {
+		mr.Instances = lv.instances
+	}
+	vr().MaxRate = append(vr().MaxRate, mr)
 }
 
 // step runs and records one measured step.
-func (r *runner) step(ctx context.Context, variant string, pool *pool, pid int, kind string, rep, index, total int, rate float64) Step {
-	raw := filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", variant, index, kind, rep, rate))
-	r.prog.begin(variant, kind, index, total, r.sc.Duration.D(), rate)
-	st := r.attack(ctx, variant, pool, pid, rate, r.sc.Duration.D(), raw, true)
+func (r *runner) step(ctx context.Context, lv *liveVariant, kind string, rep, index, total int, rate float64, opts *attackOpts) Step {
+	vr := r.res.Variants[lv.vr]
+	label := vr.Label()
+	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
+	raw := filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", name, index, kind, rep, rate))
+	r.prog.begin(label, kind, index, total, r.sc.Duration.D(), rate)
+	st := r.attack(ctx, label, lv.pool, lv.pids, rate, r.sc.Duration.D(), raw, true, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index
-	r.prog.end(variant, kind, st)
+	st.AddedLatency = r.addedLatency
+	if r.sc.ScaleOut != nil {
+		st.Instances = lv.instances
+	}
+	r.prog.end(label, kind, st)
 	return st
 }
 
-// attack holds rate for du against the pool's server and measures it.
-// With record false (warm-up) nothing is written.
-func (r *runner) attack(ctx context.Context, variant string, pool *pool, pid int, rate float64, du time.Duration, raw string, record bool) Step {
+// attackOpts are what a scenario kind adds to a plain constant-rate
+// attack; the zero value is a plain attack.
+type attackOpts struct {
+	// pacer replaces the constant rate (refresh storm).
+	pacer vegeta.Pacer
+	// marks are points in time (offsets from the start, ascending) at
+	// which an action runs (cut, restore) and the server's and Redis's
+	// counters are read, so phases can be costed.
+	marks []*mark
+	// onResult sees every result with its route, after the pool did.
+	onResult func(route string, res *vegeta.Result)
+	// onStart is told the attack's start time, before the first hit.
+	onStart func(t0 time.Time)
+}
+
+// mark is one point in an attack; the fields after do are filled in.
+type mark struct {
+	at time.Duration
+	do func()
+
+	began    time.Duration // offset at which do was called
+	applied  time.Duration // offset at which do returned and counters were read
+	cpu      time.Duration
+	cpuOK    bool
+	redis    redisSnapshot
+	redisOK  bool
+	happened bool
+}
+
+// snapshot reads the servers' CPU and Redis's counters into m.
+func (r *runner) snapshot(ctx context.Context, pids []int, m *mark) {
+	if len(pids) > 0 {
+		c, err := sumCPU(pids)
+		m.cpu, m.cpuOK = c, err == nil
+	}
+	if r.res.Redis.Measured {
+		rs, err := takeRedisSnapshot(context.WithoutCancel(ctx), r.rc)
+		m.redis, m.redisOK = rs, err == nil
+	}
+}
+
+// sumCPU is the on-CPU time of every process in pids.
+func sumCPU(pids []int) (time.Duration, error) {
+	var t time.Duration
+	for _, pid := range pids {
+		c, err := procCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		t += c
+	}
+	return t, nil
+}
+
+// attack holds rate for du against the pool's servers (processes pids)
+// and measures it. With record false (warm-up) nothing is written.
+func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []int, rate float64, du time.Duration, raw string, record bool, opts *attackOpts) Step {
+	if opts == nil {
+		opts = &attackOpts{}
+	}
 	st := Step{Rate: rate, Duration: du}
 	var enc vegeta.Encoder
 	if record && raw != "" {
@@ -431,23 +661,18 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pid int
 			st.RawFile = raw
 		}
 	}
-	var (
-		srvCPU0  time.Duration
-		srvErr   error
-		rssReset bool
-		rs0      redisSnapshot
-		rsErr    error = errors.New("unmeasured")
-	)
-	if pid > 0 {
-		rssReset = resetPeakRSS(pid)
-		srvCPU0, srvErr = procCPU(pid)
+	rssReset := len(pids) > 0
+	for _, pid := range pids {
+		rssReset = resetPeakRSS(pid) && rssReset
 	}
-	if r.res.Redis.Measured {
-		rs0, rsErr = takeRedisSnapshot(ctx, r.rc)
-	}
+	var m0 mark
+	r.snapshot(ctx, pids, &m0)
 	gen0 := selfCPU()
 	t0 := time.Now()
 	st.Started = t0.UTC()
+	if opts.onStart != nil {
+		opts.onStart(t0)
+	}
 
 	maxW := uint64(math.MaxUint64)
 	if r.sc.MaxWorkers > 0 {
@@ -464,7 +689,33 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pid int
 	var doneOnce sync.Once
 	stop := func() { doneOnce.Do(func() { close(done); atk.Stop() }) }
 	defer stop()
-	pacer := vegeta.Rate{Freq: int(math.Round(rate)), Per: time.Second}
+	var pacer vegeta.Pacer = vegeta.Rate{Freq: int(math.Round(rate)), Per: time.Second}
+	if opts.pacer != nil {
+		pacer = opts.pacer
+	}
+	// Marks run on their own goroutine so an action (cutting Redis) lands
+	// on time whatever the results loop is doing. An interrupted attack
+	// skips the remaining marks; whoever set an action undoes it.
+	marksDone := make(chan struct{})
+	go func() {
+		defer close(marksDone)
+		for _, mk := range opts.marks {
+			t := time.NewTimer(time.Until(t0.Add(mk.at)))
+			select {
+			case <-done:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			mk.began = time.Since(t0)
+			if mk.do != nil {
+				mk.do()
+			}
+			mk.applied = time.Since(t0)
+			r.snapshot(ctx, pids, mk)
+			mk.happened = true
+		}
+	}()
 	pool.resetCredential()
 	results := atk.Attack(pool.targeter(done), pacer, du, variant)
 	m := newStepMetrics()
@@ -485,6 +736,9 @@ loop:
 				continue
 			}
 			m.add(route, res)
+			if opts.onResult != nil {
+				opts.onResult(route, res)
+			}
 			if enc != nil {
 				res.Headers = nil // cookies are per-run secrets and bulky; vegeta report does not need them
 				_ = enc.Encode(res)
@@ -495,28 +749,27 @@ loop:
 			ctxDone = nil
 		}
 	}
+	stop()
+	<-marksDone
 	r.prog.untrack()
 	wall := time.Since(t0)
 	genCPU := selfCPU() - gen0
+	var m1 mark
+	r.snapshot(ctx, pids, &m1)
 	st.Wall = wall
 	st.All, st.Routes = m.close()
 	st.CredentialBytes = pool.credentialPerRequest()
 	n := st.All.Requests
-	if pid > 0 && srvErr == nil {
-		if c1, err := procCPU(pid); err == nil {
-			pc := &ProcessCost{CPUSeconds: (c1 - srvCPU0).Seconds(), PeakRSSReset: rssReset}
-			if n > 0 {
-				pc.CPUPerRequest = pc.CPUSeconds / float64(n)
-			}
-			pc.Utilisation = pc.CPUSeconds / wall.Seconds()
-			pc.PeakRSSBytes, _ = peakRSS(pid)
-			st.Server = pc
+	st.Server = processCost(m0, m1, n, wall)
+	if st.Server != nil {
+		st.Server.PeakRSSReset = rssReset
+		for _, pid := range pids {
+			rss, _ := peakRSS(pid)
+			st.Server.PeakRSSBytes += rss
 		}
 	}
-	if rsErr == nil {
-		if rs1, err := takeRedisSnapshot(context.WithoutCancel(ctx), r.rc); err == nil {
-			st.Redis = redisCost(rs0, rs1, n)
-		}
+	if m0.redisOK && m1.redisOK {
+		st.Redis = redisCost(m0.redis, m1.redis, n)
 	}
 	st.Generator = GeneratorCost{CPUSeconds: genCPU.Seconds(), Cores: r.genCPUs}
 	if wall > 0 && r.genCPUs > 0 {
@@ -526,6 +779,21 @@ loop:
 		st.GeneratorBound, st.GeneratorBoundReason = generatorBound(rate, du, st)
 	}
 	return st
+}
+
+// processCost is the servers' CPU between two marks over n requests.
+func processCost(a, b mark, n uint64, wall time.Duration) *ProcessCost {
+	if !a.cpuOK || !b.cpuOK {
+		return nil
+	}
+	pc := &ProcessCost{CPUSeconds: (b.cpu - a.cpu).Seconds()}
+	if n > 0 {
+		pc.CPUPerRequest = pc.CPUSeconds / float64(n)
+	}
+	if wall > 0 {
+		pc.Utilisation = pc.CPUSeconds / wall.Seconds()
+	}
+	return pc
 }
 
 // generatorBound says whether the generator, not the server, limited a

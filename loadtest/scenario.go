@@ -14,8 +14,10 @@ import (
 )
 
 // Variants are the backends a scenario may name, served by "authbench
-// serve --backend"; "none" is the no-auth baseline on the same handlers.
-var Variants = []string{"none", "jwt", "jwt-blacklist", "session"}
+// serve --backend"; "none" is the no-auth baseline on the same handlers,
+// "session-memory" keeps sessions in each server process's memory (the
+// article's sticky-session case).
+var Variants = []string{"none", "jwt", "jwt-blacklist", "session", "session-memory"}
 
 // Scenario is one load-test plan, decoded strictly from a YAML file in
 // scenarios/. Zero values mean the documented default; Defaults fills
@@ -38,7 +40,8 @@ type Scenario struct {
 	// Duration is how long each measured step lasts.
 	Duration Duration `yaml:"duration" json:"duration"`
 	// Rates are the constant rates (requests per second) to hold, one
-	// step each. Exactly one of Rates and Search is given.
+	// step each. At least one of Rates and Search is given (rates run
+	// first); a revocation scenario needs neither.
 	Rates []float64 `yaml:"rates,omitempty" json:"rates,omitempty"`
 	// Search asks for a max-rate search instead of fixed rates.
 	Search *Search `yaml:"search,omitempty" json:"search,omitempty"`
@@ -57,6 +60,14 @@ type Scenario struct {
 	MaxWorkers uint64 `yaml:"max_workers,omitempty" json:"max_workers,omitempty"`
 	// Backend holds the options passed to "authbench serve".
 	Backend BackendOptions `yaml:"backend" json:"backend"`
+
+	// At most one of the following blocks makes the scenario one of the
+	// article's trade-offs instead of a steady load; see kinds.go.
+	StoreLatency *StoreLatency `yaml:"store_latency,omitempty" json:"store_latency,omitempty"`
+	Outage       *Outage       `yaml:"outage,omitempty" json:"outage,omitempty"`
+	Revocation   *Revocation   `yaml:"revocation,omitempty" json:"revocation,omitempty"`
+	ScaleOut     *ScaleOut     `yaml:"scale_out,omitempty" json:"scale_out,omitempty"`
+	RefreshStorm *RefreshStorm `yaml:"refresh_storm,omitempty" json:"refresh_storm,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.
@@ -251,6 +262,10 @@ func (s *Scenario) Defaults() {
 	if s.Repetitions == 0 {
 		s.Repetitions = 1
 	}
+	if s.Mix == (Mix{}) {
+		s.Mix.Me = 100
+	}
+	s.kindDefaults()
 	if s.Pin == "" {
 		s.Pin = "auto"
 	}
@@ -318,14 +333,11 @@ func (s *Scenario) validate() []fieldError {
 	if s.Warmup < 0 {
 		bad("$.warmup", "warmup: %s must not be negative", s.Warmup.D())
 	}
-	if s.Duration <= 0 {
+	if s.Duration <= 0 && s.Revocation == nil {
 		bad("$.duration", "duration: must be positive (e.g. 10s)")
 	}
-	switch {
-	case len(s.Rates) == 0 && s.Search == nil:
-		bad("$.rates", "rates: give a list of rates or a search")
-	case len(s.Rates) > 0 && s.Search != nil:
-		bad("$.search", "search: give either rates or a search, not both")
+	if len(s.Rates) == 0 && s.Search == nil && s.Revocation == nil {
+		bad("$.rates", "rates: give a list of rates, a search, or both")
 	}
 	for i, r := range s.Rates {
 		if r <= 0 {
@@ -361,6 +373,7 @@ func (s *Scenario) validate() []fieldError {
 	if s.Timeout <= 0 {
 		bad("$.timeout", "timeout: must be positive")
 	}
+	s.validateKind(bad)
 	b := s.Backend
 	switch b.Alg {
 	case "HS256", "RS256", "ES256", "EdDSA":

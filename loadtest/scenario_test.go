@@ -13,14 +13,23 @@ func TestLoadScenarioShipped(t *testing.T) {
 	if err != nil || len(files) < 3 {
 		t.Fatalf("shipped scenarios: %v %v", files, err)
 	}
+	kinds := map[string]string{
+		"quick.yaml": KindSteady, "full.yaml": KindSteady, "smoke.yaml": KindSteady,
+		"store-latency.yaml": KindStoreLatency, "store-outage.yaml": KindStoreOutage,
+		"revocation.yaml": KindRevocation, "scale-out.yaml": KindScaleOut,
+		"refresh-storm.yaml": KindRefreshStorm,
+	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			s, err := LoadScenario(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(s.Variants) == 0 || s.Users < 1 || s.Duration <= 0 {
+			if len(s.Variants) == 0 || s.Users < 1 || (s.Duration <= 0 && s.Kind() != KindRevocation) {
 				t.Errorf("decoded %+v", s)
+			}
+			if want, ok := kinds[filepath.Base(f)]; !ok || s.Kind() != want {
+				t.Errorf("kind %q, want %q (a new scenario file belongs in this table)", s.Kind(), want)
 			}
 			if s.Backend.BcryptCost != 4 {
 				t.Errorf("bcrypt_cost = %d, want 4 in a load scenario", s.Backend.BcryptCost)
@@ -67,7 +76,46 @@ func TestDecodeScenario(t *testing.T) {
 		{name: "unknown variant", yaml: strings.Replace(validYAML, "[jwt, session]", "[jwt, sessions]", 1), want: `t.yaml:2: variants: unknown variant "sessions"`},
 		{name: "mix not 100", yaml: strings.Replace(validYAML, "me: 95", "me: 90", 1), want: `t.yaml:4: mix: shares add up to 95`},
 		{name: "no users", yaml: strings.Replace(validYAML, "users: 10", "users: 0", 1), want: `t.yaml:3: users: 0`},
-		{name: "rates and search", yaml: validYAML + "search: {start: 1, slo: {p99: 1s}}\n", want: `t.yaml:10: search: give either rates or a search`},
+		{name: "two kinds", yaml: validYAML + "outage: {}\nrefresh_storm: {}\n", want: `refresh_storm: a scenario has at most one of`},
+		{name: "rates and search", yaml: validYAML + "search: {start: 1, slo: {p99: 1s}}\n", check: func(t *testing.T, s *Scenario) {
+			if len(s.Rates) != 2 || s.Search == nil || s.Kind() != KindSteady {
+				t.Errorf("rates %v search %+v kind %s", s.Rates, s.Search, s.Kind())
+			}
+		}},
+		{name: "store latency defaults", yaml: validYAML + "store_latency: {}\n", check: func(t *testing.T, s *Scenario) {
+			if s.Kind() != KindStoreLatency || len(s.StoreLatency.Added) != 4 || s.StoreLatency.Added[1].D() != 500*time.Microsecond {
+				t.Errorf("kind %s, added %v", s.Kind(), s.StoreLatency.Added)
+			}
+		}},
+		{name: "negative store latency", yaml: validYAML + "store_latency: {added: [0s, -1ms]}\n", want: `t.yaml:10: store_latency.added: -1ms must not be negative`},
+		{name: "outage defaults", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "outage: {}\n", check: func(t *testing.T, s *Scenario) {
+			if o := s.Outage; s.Kind() != KindStoreOutage || o.Window.D() != 5*time.Second || s.Duration.D() != 20*time.Second || o.Bucket.D() != 100*time.Millisecond {
+				t.Errorf("kind %s, outage %+v, duration %v", s.Kind(), o, s.Duration.D())
+			}
+		}},
+		{name: "outage with duration", yaml: validYAML + "outage: {window: 1s}\n", want: `t.yaml:6: duration: 2s, but an outage step lasts`},
+		{name: "outage with search", yaml: strings.Replace(strings.Replace(validYAML, "duration: 2s\n", "", 1), "rates: [100, 200]", "search: {start: 1, slo: {p99: 1s}}", 1) + "outage: {}\n", want: `search: an outage scenario holds fixed rates`},
+		{name: "storm defaults", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "refresh_storm: {window: 1s}\n", check: func(t *testing.T, s *Scenario) {
+			if q := s.RefreshStorm; s.Kind() != KindRefreshStorm || q.Before.D() != 5*time.Second || s.Duration.D() != 11*time.Second {
+				t.Errorf("kind %s, storm %+v, duration %v", s.Kind(), q, s.Duration.D())
+			}
+		}},
+		{name: "revocation needs no rates", yaml: "variants: [jwt, session]\nusers: 4\nrevocation: {}\nbackend: {bcrypt_cost: 4}\n", check: func(t *testing.T, s *Scenario) {
+			q := s.Revocation
+			if s.Kind() != KindRevocation || q.Instances != 2 || len(q.Actions) != 2 || q.Trials != 3 || q.MeasureAccessTTL.D() != 3*time.Second || q.Timeout.D() != 19*time.Second || s.Mix.Me != 100 {
+				t.Errorf("kind %s, revocation %+v, mix %+v", s.Kind(), q, s.Mix)
+			}
+		}},
+		{name: "revocation of none", yaml: "variants: [none, jwt]\nusers: 4\nrevocation: {}\n", want: `variants: none authenticates nobody`},
+		{name: "revocation bad action", yaml: "variants: [jwt]\nusers: 4\nrevocation: {actions: [logout, ban]}\n", want: `t.yaml:3: revocation.actions: "ban": want logout or revoke-user`},
+		{name: "revocation sub-second ttl", yaml: "variants: [jwt]\nusers: 4\nrevocation: {measure_access_ttl: 500ms}\n", want: `revocation.measure_access_ttl: 500ms: want at least 1s`},
+		{name: "scale-out defaults", yaml: strings.Replace(validYAML, "[jwt, session]", "[jwt, session-memory]", 1) + "scale_out: {}\n", check: func(t *testing.T, s *Scenario) {
+			if q := s.ScaleOut; s.Kind() != KindScaleOut || len(q.Instances) != 3 || len(q.Sticky) != 1 || q.Sticky[0] != "session-memory" {
+				t.Errorf("kind %s, scale-out %+v", s.Kind(), q)
+			}
+		}},
+		{name: "scale-out sticky unknown", yaml: validYAML + "scale_out: {sticky: [session-memory]}\n", want: `scale_out.sticky: "session-memory" is not one of the scenario's variants`},
+		{name: "scale-out zero instances", yaml: validYAML + "scale_out: {instances: [1, 0]}\n", want: `t.yaml:10: scale_out.instances: 0: want 1..16`},
 		{name: "neither rates nor search", yaml: strings.Replace(validYAML, "rates: [100, 200]\n", "", 1), want: `t.yaml: rates: give a list`},
 		{name: "bad pin", yaml: validYAML + "pin: always\n", want: `t.yaml:10: pin: "always"`},
 		{name: "negative warmup", yaml: strings.Replace(validYAML, "warmup: 1s", "warmup: -1s", 1), want: `t.yaml:5: warmup: -1s must not be negative`},

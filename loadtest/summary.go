@@ -14,7 +14,17 @@ import (
 func Summary(w io.Writer, r *Results) {
 	fmt.Fprintf(w, "\nrun %s  redis: %s  pinning: %s\n", r.RunID, orDash(r.Redis.Label), pinSummary(r.Pinning))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\tstep\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
+	// The kind's own dimension, when it has one, is the second column.
+	dim, dimOf := "", func(Step) string { return "" }
+	switch r.Kind {
+	case KindStoreLatency:
+		dim, dimOf = "store +\t", func(s Step) string { return s.AddedLatency.String() + "\t" }
+	case KindScaleOut:
+		dim, dimOf = "instances\t", func(s Step) string { return fmt.Sprintf("%d\t", max(s.Instances, 1)) }
+	}
+	if len(r.Variants) > 0 && r.Kind != KindRevocation {
+		fmt.Fprintln(tw, "variant\t"+dim+"step\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
+	}
 	for _, v := range r.Variants {
 		for _, s := range v.Steps {
 			srv, rcpu, rcmd := "-", "-", "-"
@@ -29,8 +39,8 @@ func Summary(w io.Writer, r *Results) {
 			if s.GeneratorBound {
 				gb = "YES"
 			}
-			fmt.Fprintf(tw, "%s\t%s %d\t%d\t%.0f\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
-				v.Variant, s.Kind, s.Index, s.Repetition, s.Rate, s.All.Rate,
+			fmt.Fprintf(tw, "%s\t%s%s %d\t%d\t%.0f\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
+				v.Label(), dimOf(s), s.Kind, s.Index, s.Repetition, s.Rate, s.All.Rate,
 				s.All.Latency.P50.Round(time.Microsecond), s.All.Latency.P99.Round(time.Microsecond),
 				100*s.All.Success, srv, rcpu, rcmd, gb)
 		}
@@ -45,7 +55,31 @@ func Summary(w io.Writer, r *Results) {
 			if m.GeneratorBound {
 				flag = " (GENERATOR-BOUND: the generator's limit, not necessarily the server's)"
 			}
-			fmt.Fprintf(w, "max rate %s rep %d: %.0f/s meets the SLO, %.0f/s fails (%d probes)%s\n", v.Variant, m.Repetition, m.Rate, m.FailedAt, m.Probes, flag)
+			at := ""
+			if r.Kind == KindStoreLatency {
+				at = fmt.Sprintf(" at store +%v", m.AddedLatency)
+			}
+			if r.Kind == KindScaleOut {
+				at = fmt.Sprintf(" on %d instance(s)", max(m.Instances, 1))
+			}
+			fmt.Fprintf(w, "max rate %s%s rep %d: %.0f/s meets the SLO, %.0f/s fails (%d probes)%s\n", v.Label(), at, m.Repetition, m.Rate, m.FailedAt, m.Probes, flag)
+		}
+		for _, o := range v.Outages {
+			fmt.Fprintf(w, "outage %s step %d: Redis cut %v..%v; %s; first success %s and steady %s after restore; %s\n",
+				v.Label(), o.Step, o.CutAt.Round(time.Millisecond), o.RestoredAt.Round(time.Millisecond),
+				outageCounts(v, o), orNever(o.FirstSuccess), orNever(o.Steady), healthSummary(o.Health))
+		}
+		for _, st := range v.Storms {
+			fmt.Fprintf(w, "storm %s step %d: %d refreshes at +%.0f/s; %.1f µs server+Redis CPU per refresh\n",
+				v.Label(), st.Step, st.Refreshes, st.StormRate, st.CPUPerRefresh*1e6)
+		}
+		for _, t := range v.Revocations {
+			hdr := t.Revocation
+			if hdr == "" {
+				hdr = "-"
+			}
+			fmt.Fprintf(w, "revocation %s %s trial %d: status %d (%s), accepted before %v, window %s, refresh replay %d%s\n",
+				v.Label(), t.Action, t.Trial, t.Status, hdr, t.AcceptedBefore, orNever(t.Window), t.RefreshStatus, errSuffix(t.Error))
 		}
 	}
 	for _, n := range r.Notes {
@@ -68,4 +102,45 @@ func pinSummary(p Pinning) string {
 		return "none"
 	}
 	return fmt.Sprintf("server CPU %v, generator CPU %v", p.ServerCPUs, p.GeneratorCPUs)
+}
+
+// orNever prints a duration where -1 means "never".
+func orNever(d time.Duration) string {
+	if d < 0 {
+		return "never"
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// outageCounts says what the clients saw during an outage's window.
+func outageCounts(v VariantResult, o OutageResult) string {
+	for _, st := range v.Steps {
+		if st.Index != o.Step || len(st.Phases) < 2 {
+			continue
+		}
+		p := st.Phases[1]
+		s := fmt.Sprintf("during it %d requests, codes %v", p.All.Requests, p.All.StatusCodes)
+		if o.UsesStore {
+			s += fmt.Sprintf(", %d let through unchecked", o.Unchecked)
+		}
+		return s
+	}
+	return "no outage phase"
+}
+
+func healthSummary(h ServerHealth) string {
+	if !h.Measured {
+		return "server health unchecked (" + h.Note + ")"
+	}
+	s := fmt.Sprintf("goroutines %d -> %d", h.GoroutinesBefore, h.GoroutinesAfter)
+	if !h.Alive {
+		s += ", SERVER DIED"
+	}
+	if h.Restarted {
+		s += ", SERVER RESTARTED"
+	}
+	if h.Leaked {
+		s += ", LEAK"
+	}
+	return s
 }

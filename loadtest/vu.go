@@ -28,9 +28,15 @@ type vu struct {
 
 // pool holds the virtual users and builds each request for vegeta.
 type pool struct {
-	base     string // server base URL, no trailing slash
+	// bases are the server instances' base URLs, no trailing slash. User
+	// i logs in on bases[i%n]; afterwards routing picks per request.
+	bases    []string
+	routing  string // RoutingRoundRobin or RoutingSticky
+	rr       int    // round-robin cursor
 	password string
 	mix      Mix
+	// storm, when set, adds a refresh of every user during a window.
+	storm *storm
 
 	mu   sync.Mutex
 	vus  []vu
@@ -62,9 +68,17 @@ func (p *pool) credentialPerRequest() float64 {
 	return float64(p.credBytes) / float64(p.credReqs)
 }
 
-func newPool(base string, users int, password string, mix Mix, seed uint64) *pool {
+func newPool(bases []string, routing string, users int, password string, mix Mix, seed uint64) *pool {
+	bs := make([]string, len(bases))
+	for i, b := range bases {
+		bs[i] = strings.TrimRight(b, "/")
+	}
+	if routing == "" {
+		routing = RoutingRoundRobin
+	}
 	p := &pool{
-		base:     strings.TrimRight(base, "/"),
+		bases:    bs,
+		routing:  routing,
 		password: password,
 		mix:      mix,
 		vus:      make([]vu, users),
@@ -120,7 +134,7 @@ func (p *pool) loginAll(ctx context.Context, client *http.Client, conc int) Logi
 }
 
 func (p *pool) loginOne(ctx context.Context, client *http.Client, i int) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/auth/login", strings.NewReader(string(p.loginBody(i))))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.bases[i%len(p.bases)]+"/auth/login", strings.NewReader(string(p.loginBody(i))))
 	if err != nil {
 		return err
 	}
@@ -216,17 +230,24 @@ func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 		}
 		v := &p.vus[i]
 		q := "?vu=" + strconv.Itoa(i)
+		base := p.pick(i)
 		t.Header = http.Header{}
 		switch {
+		case p.storm != nil && v.loggedIn && p.storm.due(i):
+			v.busy = true
+			t.Method, t.URL = http.MethodPost, base+"/auth/refresh"+q+"&storm=1"
+			if c := v.cookieHeader("/auth/refresh"); c != "" {
+				t.Header.Set("Cookie", c)
+			}
 		case !v.loggedIn:
 			v.busy = true
-			t.Method, t.URL, t.Body = http.MethodPost, p.base+"/auth/login"+q, p.loginBody(i)
+			t.Method, t.URL, t.Body = http.MethodPost, base+"/auth/login"+q, p.loginBody(i)
 			t.Header.Set("Content-Type", "application/json")
 		default:
 			x := p.rng.Float64() * 100
 			switch {
 			case x < p.mix.Me:
-				t.Method, t.URL = http.MethodGet, p.base+"/api/me"+q
+				t.Method, t.URL = http.MethodGet, base+"/api/me"+q
 				c := v.cookieHeader("/api/me")
 				if c != "" {
 					t.Header.Set("Cookie", c)
@@ -235,13 +256,13 @@ func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 				p.credReqs++
 			case x < p.mix.Me+p.mix.Refresh:
 				v.busy = true
-				t.Method, t.URL = http.MethodPost, p.base+"/auth/refresh"+q
+				t.Method, t.URL = http.MethodPost, base+"/auth/refresh"+q
 				if c := v.cookieHeader("/auth/refresh"); c != "" {
 					t.Header.Set("Cookie", c)
 				}
 			default:
 				v.busy = true
-				t.Method, t.URL = http.MethodPost, p.base+"/auth/logout"+q
+				t.Method, t.URL = http.MethodPost, base+"/auth/logout"+q
 				if c := v.cookieHeader("/auth/logout"); c != "" {
 					t.Header.Set("Cookie", c)
 				}
@@ -250,6 +271,26 @@ func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 		p.mu.Unlock()
 		return nil
 	}
+}
+
+// pick returns the instance user i's next request goes to. Called with
+// p.mu held.
+func (p *pool) pick(i int) string {
+	n := len(p.bases)
+	if n == 1 {
+		return p.bases[0]
+	}
+	if p.routing == RoutingSticky {
+		return p.bases[i%n]
+	}
+	// Requests go to the instances in turn. The targeter also visits the
+	// users in turn, so with a user count divisible by n every user would
+	// meet the same instance each time: accidental stickiness. Shifting
+	// the turn by one at each pass over the users breaks that, as the
+	// interleaving of many clients does at a real balancer.
+	b := p.bases[(p.rr+p.rr/len(p.vus))%n]
+	p.rr++
+	return b
 }
 
 // observe updates user vu's state from the response to one of its

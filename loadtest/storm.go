@@ -1,0 +1,87 @@
+package loadtest
+
+import (
+	"time"
+)
+
+// storm makes every logged-in user refresh once within a window, on top
+// of the steady traffic: the article's front end refreshes every 10
+// minutes, and this compresses all of those refreshes into seconds.
+// The pool's targeter asks due for each user it visits; due answers yes
+// while the storm is behind its schedule (users × elapsed/window) and the
+// user has not refreshed yet. Every user is visited once per pass over
+// the pool, and stormPacer adds users/window hits per second, so the
+// storm keeps up. Called with the pool's lock held.
+type storm struct {
+	start, end time.Time
+	users      int
+	done       []bool
+	sent       int
+	now        func() time.Time
+}
+
+func newStorm(users int, start time.Time, window time.Duration) *storm {
+	return &storm{start: start, end: start.Add(window), users: users, done: make([]bool, users), now: time.Now}
+}
+
+func (s *storm) due(i int) bool {
+	if s.sent >= s.users || i < 0 || i >= len(s.done) || s.done[i] {
+		return false
+	}
+	now := s.now()
+	if now.Before(s.start) {
+		return false
+	}
+	want := s.users
+	if now.Before(s.end) {
+		want = int(float64(s.users)*float64(now.Sub(s.start))/float64(s.end.Sub(s.start))) + 1
+	}
+	if s.sent >= want {
+		return false
+	}
+	s.done[i] = true
+	s.sent++
+	return true
+}
+
+// stormPacer is a vegeta.Pacer holding base hits per second, plus extra
+// per second between start and end (offsets from the attack's start).
+type stormPacer struct {
+	base, extra float64
+	start, end  time.Duration
+}
+
+// hits is how many hits should have been sent by t.
+func (p stormPacer) hits(t time.Duration) float64 {
+	in := min(max(t-p.start, 0), p.end-p.start)
+	return p.base*t.Seconds() + p.extra*in.Seconds()
+}
+
+// at is the inverse of hits: when the n-th hit is due.
+func (p stormPacer) at(n float64) time.Duration {
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	if h := p.hits(p.start); n <= h {
+		return sec(n / p.base)
+	}
+	if h := p.hits(p.end); n <= h {
+		return p.start + sec((n-p.hits(p.start))/(p.base+p.extra))
+	} else {
+		return p.end + sec((n-h)/p.base)
+	}
+}
+
+// Pace implements vegeta.Pacer.
+func (p stormPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if float64(hits) < p.hits(elapsed) {
+		return 0, false
+	}
+	return max(p.at(float64(hits+1))-elapsed, 0), false
+}
+
+// Rate implements vegeta.Pacer.
+func (p stormPacer) Rate(elapsed time.Duration) float64 {
+	if elapsed >= p.start && elapsed < p.end {
+		return p.base + p.extra
+	}
+	return p.base
+}
