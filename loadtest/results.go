@@ -68,6 +68,18 @@ type StoreProxyInfo struct {
 	// the load: what the proxy itself costs every pass, "0" included.
 	DirectRTT  time.Duration `json:"direct_rtt_ns"`
 	ProxiedRTT time.Duration `json:"proxied_rtt_ns"`
+	// RTTs are the median Redis GET round trips through the proxy with
+	// each added latency set, measured when the pass began (store-latency):
+	// the latency actually added, which timer resolution can make a little
+	// more than the setting.
+	RTTs []ProxyRTT `json:"rtts,omitempty"`
+}
+
+// ProxyRTT is the measured round trip at one added latency.
+type ProxyRTT struct {
+	Added      time.Duration `json:"added_ns"`
+	ProxiedRTT time.Duration `json:"proxied_rtt_ns"`
+	DirectRTT  time.Duration `json:"direct_rtt_ns"`
 }
 
 // Environment is where the figures were measured.

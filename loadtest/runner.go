@@ -241,6 +241,9 @@ func (r *runner) run(ctx context.Context) error {
 				}
 				r.addedLatency = d.D()
 				fmt.Fprintf(r.log, "loadtest: store latency +%v (repetition %d)\n", d.D(), rep)
+				if rep == 1 {
+					r.measureRTT(ctx, d.D())
+				}
 				for _, lv := range live {
 					r.runRepetition(ctx, lv, rep)
 				}

@@ -49,6 +49,22 @@ func (r *runner) startProxy(ctx context.Context) error {
 	return nil
 }
 
+// rttSamples is how many GETs measure the round trip at each added
+// latency: at +5 ms, about a second.
+const rttSamples = 200
+
+// measureRTT records the round trip a Redis GET takes through the proxy
+// with added set, next to a direct one.
+func (r *runner) measureRTT(ctx context.Context, added time.Duration) {
+	direct, proxied, err := storeproxy.MeasureOverhead(ctx, r.proxy, rttSamples)
+	if err != nil {
+		r.note(fmt.Sprintf("round trip at +%v unmeasured: %v", added, err))
+		return
+	}
+	r.res.StoreProxy.RTTs = append(r.res.StoreProxy.RTTs, ProxyRTT{Added: added, ProxiedRTT: proxied, DirectRTT: direct})
+	fmt.Fprintf(r.log, "loadtest: Redis GET through the proxy at +%v: %v (direct %v)\n", added, proxied.Round(time.Microsecond), direct.Round(time.Microsecond))
+}
+
 // kept is a result kept for the analysis of phases and timelines
 // (headers dropped: cookies are secrets and bulky).
 type kept struct {

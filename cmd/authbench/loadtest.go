@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -26,17 +28,27 @@ request and the generator's own CPU. Results go to <out>/<run-id>/
 (results.json, raw vegeta results per step, server logs); <out>/latest
 points at the newest run. Ctrl-C stops cleanly and still writes results.
 
+Scenarios (scenarios/*.yaml; "make loadtest-all" runs quick and the five
+trade-offs, one results folder each):
+  quick          every variant at two rates, 3 repetitions (about 2.5 min)
+  full           max-rate search per variant under an SLO (long)
+  store-latency  Redis behind toxiproxy at +0/0.5/1/5 ms round trip
+  store-outage   Redis cut off for 5 s under load: 503s, recovery, crashes
+  revocation     how long a logged-out or revoked cookie keeps working
+  scale-out      1, 2, 4 server processes, round-robin; session-memory sticky
+  refresh-storm  every user refreshes within 2 s on top of steady traffic
+
 Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
 ::1 or localhost unless --allow-remote is given.
 
 Examples:
   authbench loadtest                                  # scenarios/quick.yaml
-  authbench loadtest --scenario scenarios/full.yaml
+  authbench loadtest --scenario scenarios/revocation.yaml
   authbench loadtest --target http://127.0.0.1:8080 --variant session`, stdout)
 	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
 	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
 	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
-	variant := fs.String("variant", "", "with --target: the variant it serves (none, jwt, jwt-blacklist, session)")
+	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
 	if err := parseFlags(fs, args); err != nil {
@@ -61,12 +73,11 @@ Examples:
 		if err := loadtest.CheckTarget(*target, *allowRemote); err != nil {
 			return usageError{cmd: "loadtest", err: err}
 		}
-		found := false
-		for _, v := range loadtest.Variants {
-			found = found || v == *variant
+		if !slices.Contains(loadtest.Variants, *variant) {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(loadtest.Variants, ", "), *variant)}
 		}
-		if !found {
-			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of none, jwt, jwt-blacklist, session (got %q)", *variant)}
+		if k := sc.Kind(); k != loadtest.KindSteady {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}
 		}
 		cfg.Target, cfg.TargetVariant = *target, *variant
 	} else {
