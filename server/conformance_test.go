@@ -89,6 +89,12 @@ func TestConformance(t *testing.T) {
 
 			r := c.do(http.MethodGet, "/healthz", "")
 			wantStatus(t, "healthz", r, http.StatusOK)
+			// The backend's Info().Name is the variant name before any
+			// "/<algorithm or cookie flavour>".
+			backend, _, _ := strings.Cut(v.name, "/")
+			if want := `{"status":"ok","backend":"` + backend + `"}`; r.body != want {
+				t.Errorf("healthz body %s, want %s", r.body, want)
+			}
 
 			r = c.login("user-1")
 			wantStatus(t, "login", r, http.StatusOK)

@@ -12,12 +12,12 @@ import (
 // TestStoreOutage stops the Redis the test started under a running server:
 // variants that need it fail closed with 503 (never 200, never 401: the
 // credential is not known bad, the store is down) and set no cookie on
-// login; stateless jwt is untouched. When Redis comes back every variant
-// recovers by itself, without restarting the server. The restarted store
-// is empty (persistence off), and what each design loses with it is
-// asserted too.
+// login; stateless jwt, and session-memory, whose sessions never touch
+// Redis, are untouched. When Redis comes back every variant recovers by
+// itself, without restarting the server. The restarted store is empty
+// (persistence off), and what each design loses with it is asserted too.
 func TestStoreOutage(t *testing.T) {
-	for _, v := range []variant{variants()[0], variants()[4], variants()[6], variants()[7]} {
+	for _, v := range []variant{variants()[0], variants()[4], variants()[6], variants()[7], variants()[8]} {
 		t.Run(v.name, func(t *testing.T) {
 			r := redistest.Private(t)
 			rdb := r.Client()
@@ -40,7 +40,7 @@ func TestStoreOutage(t *testing.T) {
 				t.Fatal(err)
 			}
 			down := http.StatusServiceUnavailable
-			if !v.stateful {
+			if !v.stateful || v.inMemory() {
 				down = http.StatusOK
 			}
 			for i := 0; i < 3; i++ { // not just the first request on a broken connection
@@ -49,7 +49,7 @@ func TestStoreOutage(t *testing.T) {
 			fresh := newClient(t, ts)
 			lr := fresh.login("user-2")
 			wantStatus(t, "login during outage", lr, down)
-			if v.stateful && len(lr.cookies) != 0 {
+			if down != http.StatusOK && len(lr.cookies) != 0 {
 				t.Errorf("login during outage set cookies %v", lr.cookies)
 			}
 			if v.stateful {
@@ -79,14 +79,21 @@ func TestStoreOutage(t *testing.T) {
 			// sessions are gone (everyone must log in again), while JWTs live
 			// on, and a blacklist forgets the revocations it held.
 			old := c.do(http.MethodGet, "/api/me", "")
-			if v.isJWT() {
+			switch {
+			case v.isJWT():
 				wantStatus(t, "pre-outage token after an empty restart", old, http.StatusOK)
-			} else {
+			case v.inMemory():
+				wantStatus(t, "pre-outage session after an empty restart (held in the server's memory)", old, http.StatusOK)
+			default:
 				wantStatus(t, "pre-outage session after an empty restart (state lost)", old, http.StatusUnauthorized)
 			}
 			if v.stateful && v.isJWT() {
 				c.restore(loggedOut)
 				wantStatus(t, "logged-out token after an empty restart (blacklist forgotten)", c.do(http.MethodGet, "/api/me", ""), http.StatusOK)
+			}
+			if !v.isJWT() {
+				c.restore(loggedOut)
+				wantStatus(t, "logged-out session after an empty restart", c.do(http.MethodGet, "/api/me", ""), http.StatusUnauthorized)
 			}
 		})
 	}

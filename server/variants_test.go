@@ -48,10 +48,15 @@ func variants() []variant {
 		{name: "jwt-blacklist/ES256", alg: "ES256", stateful: true, cookie: jwtauth.AccessCookie},
 		{name: "session/signed", stateful: true, cookie: sessionauth.Cookie},
 		{name: "session/unsigned", stateful: true, cookie: sessionauth.Cookie},
+		{name: "session-memory", stateful: true, cookie: sessionauth.Cookie},
 	}
 }
 
 func (v variant) isJWT() bool { return v.alg != "" }
+
+// inMemory reports whether v keeps its state in the server process
+// (sessionauth's Config.Memory) rather than in Redis.
+func (v variant) inMemory() bool { return v.name == "session-memory" }
 
 // env is one variant served over a real socket.
 type env struct {
@@ -153,9 +158,10 @@ func fmtHex(b []byte) string {
 	return string(out)
 }
 
-// newEnv builds v's backend on rdb (ignored by stateless jwt) behind the
-// handler set, with an injected clock. Users: 100, bcrypt cost 4 (the
-// minimum: the password check is not what these tests are about).
+// newEnv builds v's backend on rdb (ignored by stateless jwt and by
+// session-memory) behind the handler set, with an injected clock. Users:
+// 100, bcrypt cost 4 (the minimum: the password check is not what these
+// tests are about).
 func newEnv(tb testing.TB, v variant, rdb *redis.Client, prefix string) *env {
 	tb.Helper()
 	e := &env{v: v, clk: newClock()}
@@ -177,13 +183,20 @@ func newEnv(tb testing.TB, v variant, rdb *redis.Client, prefix string) *env {
 			tb.Fatal(err)
 		}
 	} else {
-		backend, err = sessionauth.New(sessionauth.Config{
+		cfg := sessionauth.Config{
 			Client: rdb, Prefix: prefix, Now: e.clk.Now,
 			IdleTimeout: accessTTL, AbsoluteTimeout: refreshTTL,
 			Unsigned: v.name == "session/unsigned",
-		})
+		}
+		if v.inMemory() {
+			cfg.Client, cfg.Prefix, cfg.Memory = nil, "", true
+		}
+		backend, err = sessionauth.New(cfg)
 		if err != nil {
 			tb.Fatal(err)
+		}
+		if got := backend.Info().Name; v.inMemory() && got != "session-memory" {
+			tb.Fatalf("Info().Name = %q, want session-memory", got)
 		}
 	}
 	users, err := server.NewUsers(100, "password", 4)

@@ -15,16 +15,17 @@ import (
 const Cookie = "session"
 
 // Backend is the server-side session variant of authbench.Backend, built
-// on RedisStore. It is safe for concurrent use.
+// on Store: "session" on Redis, "session-memory" with Config.Memory. It
+// is safe for concurrent use.
 type Backend struct {
-	store *RedisStore
+	store *Store
 }
 
 var _ authbench.Backend = (*Backend)(nil)
 
 // New returns a Backend configured by cfg; see Config for the defaults.
 func New(cfg Config) (*Backend, error) {
-	s, err := NewRedisStore(cfg)
+	s, err := NewStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -33,13 +34,19 @@ func New(cfg Config) (*Backend, error) {
 
 // Store returns the gorilla/sessions store the backend rests on, for
 // handlers that want the gorilla API and for tests.
-func (b *Backend) Store() *RedisStore { return b.store }
+func (b *Backend) Store() *Store { return b.store }
 
 // Info describes the variant: stateful, with logout and user revocation
-// taking effect on the next request.
+// taking effect on the next request. It is named "session" on Redis and
+// "session-memory" with Config.Memory, where "immediate" holds on the
+// instance that holds the session, the only one that can accept it.
 func (b *Backend) Info() authbench.Info {
+	name := "session"
+	if b.store.memory {
+		name = "session-memory"
+	}
 	return authbench.Info{
-		Name:       "session",
+		Name:       name,
 		Stateful:   true,
 		Logout:     authbench.RevocationImmediate,
 		RevokeUser: authbench.RevocationImmediate,
@@ -82,7 +89,7 @@ func (b *Backend) Lookup(ctx context.Context, cookieValue string) (authbench.Ide
 // ID, never issued, gets no key) and a new ID is minted. The session, its
 // entry in the user's index and the old session's deletion are written in
 // one MULTI/EXEC transaction, one round trip. Creation goes through the
-// gorilla/sessions API (a new Session saved by RedisStore.Save, which
+// gorilla/sessions API (a new Session saved by Store.Save, which
 // sets the cookie). On error, including ErrStoreUnavailable, no cookie is
 // set.
 func (b *Backend) Login(w http.ResponseWriter, r *http.Request, user string) (authbench.Identity, error) {
@@ -144,7 +151,7 @@ func (b *Backend) RevokeUser(ctx context.Context, user string) error {
 	return b.store.revoke(ctx, user)
 }
 
-// identity returns the identity of a session RedisStore just saved.
+// identity returns the identity of a session Store just saved.
 func (b *Backend) identity(sess *sessions.Session) authbench.Identity {
 	st, _ := sess.Values[stateKey{}].(state)
 	lastSeen, _ := sess.Values[ValueLastSeen].(time.Time)

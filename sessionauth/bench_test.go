@@ -43,6 +43,29 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkLookupMemory measures Lookup on the in-memory storage
+// (session-memory): the same cookie decoding and deadline checks with no
+// network round trip, the cost a sticky-session deployment pays per
+// request.
+func BenchmarkLookupMemory(b *testing.B) {
+	ctx := context.Background()
+	frozen := func() time.Time { return t0 }
+	for _, v := range variants {
+		be, err := New(Config{Memory: true, Unsigned: v.unsigned, Now: frozen})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := &env{b: be, clock: newClock()}
+		cookie := e.login(b, nil, "user-42").Value
+		b.Run(v.name, func(b *testing.B) {
+			benchLoop(b, func() error {
+				_, err := be.Lookup(ctx, cookie)
+				return err
+			})
+		})
+	}
+}
+
 // BenchmarkLookupMalformed measures refusing junk, which must not reach
 // Redis.
 func BenchmarkLookupMalformed(b *testing.B) {

@@ -36,18 +36,31 @@ const MaxUserBytes = 256
 // the garbage collector, not the authority.
 const ttlSlack = 5 * time.Second
 
-// Config configures New and NewRedisStore. Zero values mean the documented
+// Config configures New and NewStore. Zero values mean the documented
 // default.
 type Config struct {
-	// Client is the Redis the sessions live in. Required. It must reach a
-	// single node (or a cluster with every key of this package in one
-	// slot): the logout and revocation scripts touch keys they read from
-	// other keys.
+	// Client is the Redis the sessions live in. Exactly one of Client and
+	// Memory must be set. It must reach a single node (or a cluster with
+	// every key of this package in one slot): the logout and revocation
+	// scripts touch keys they read from other keys.
 	Client redis.UniversalClient
+
+	// Memory keeps sessions in this process's memory instead of Redis;
+	// Client must be nil. This is the article's sticky-session case: no
+	// store is shared, so a session is invisible to other instances (a
+	// load balancer must send each client back to the instance that
+	// logged it in) and every session is lost on restart. Logout and
+	// RevokeUser are immediate, on this instance. Nothing can be
+	// unavailable, so ErrStoreUnavailable never occurs and contexts are
+	// not consulted. Expired sessions are removed when read and by a
+	// sweep that logins trigger (amortised O(1) per login, holding at most
+	// about twice the live sessions), with no background goroutine to
+	// stop. The Backend's Info().Name is "session-memory".
+	Memory bool
 
 	// Prefix is prepended to every key this package writes, for example
 	// "authbench:3f9a01c2:". Keys are <Prefix>sess:<id> and
-	// <Prefix>user:<user>:sessions.
+	// <Prefix>user:<user>:sessions. Ignored with Memory.
 	Prefix string
 
 	// IdleTimeout ends a session that saw no activity for this long. It
@@ -91,8 +104,11 @@ type Config struct {
 // withDefaults returns cfg with zero fields filled in, or an error naming
 // the field that cannot be used.
 func (cfg Config) withDefaults() (Config, error) {
-	if cfg.Client == nil {
-		return cfg, errors.New("sessionauth: Config.Client is nil; a Redis client is required")
+	switch {
+	case cfg.Client != nil && cfg.Memory:
+		return cfg, errors.New("sessionauth: Config.Client and Config.Memory are both set; sessions live either in Redis or in memory")
+	case cfg.Client == nil && !cfg.Memory:
+		return cfg, errors.New("sessionauth: Config.Client is nil; a Redis client is required unless Config.Memory is set")
 	}
 	for _, d := range []struct {
 		name  string

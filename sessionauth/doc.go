@@ -3,8 +3,8 @@
 // starts from, where the browser holds only a session ID and the server
 // looks it up on every request.
 //
-// Sessions live in Redis, behind RedisStore, a gorilla/sessions Store
-// written here for go-redis v9. The cookie carries a 256-bit random ID
+// Sessions live in Redis, behind Store, a gorilla/sessions Store written
+// here for go-redis v9. The cookie carries a 256-bit random ID
 // (43 base64url characters), HMAC-signed with gorilla/securecookie unless
 // Config.Unsigned; Redis holds, per session, a compact binary value (see
 // record.go) and, per user, a set of session IDs:
@@ -39,4 +39,11 @@
 //
 // Every key this package touches must be on one Redis node: the logout and
 // revocation scripts delete keys whose names they read from other keys.
+//
+// With Config.Memory the same Store keeps the same records in this
+// process's memory instead (variant "session-memory"): no round trips at
+// all, but no sharing either, the article's sticky-session case. Sessions
+// are then bound to the instance that issued them and die with it. Both
+// storages sit behind one small internal interface (storage.go), so the
+// cookie handling, rotation and deadlines above are the same code.
 package sessionauth

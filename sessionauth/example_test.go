@@ -73,7 +73,7 @@ func Example() {
 }
 
 // The store can be used through the gorilla/sessions API directly.
-func ExampleRedisStore() {
+func ExampleStore() {
 	rp, err := startRedis()
 	if err != nil {
 		fmt.Println(err)
@@ -83,7 +83,7 @@ func ExampleRedisStore() {
 	client := rp.Client()
 	defer client.Close()
 
-	store, err := sessionauth.NewRedisStore(sessionauth.Config{Client: client, Prefix: rp.Prefix, Unsigned: true})
+	store, err := sessionauth.NewStore(sessionauth.Config{Client: client, Prefix: rp.Prefix, Unsigned: true})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -10,13 +10,17 @@ import (
 )
 
 // FuzzLookup feeds arbitrary cookie values to Lookup, signed and unsigned,
-// against a real Redis holding one genuine session. Whatever the input it
-// must not panic; it may succeed only for the genuine cookie; every
-// refusal wraps ErrUnauthenticated (the store is up, so never
-// ErrStoreUnavailable); a value not shaped like an issued ID reaches Redis
-// with no command at all; and no lookup ever creates a key.
+// against a real Redis and the in-memory storage, each holding one
+// genuine session. Whatever the input it must not panic; it may succeed
+// only for the genuine cookie; every refusal wraps ErrUnauthenticated (the
+// store is up, so never ErrStoreUnavailable); a value not shaped like an
+// issued ID reaches the storage with no command at all; and no lookup
+// ever creates a key.
 func FuzzLookup(f *testing.F) {
-	envs := []*env{newEnv(f, false), newEnv(f, true)}
+	var envs []*env
+	for _, kind := range storeKinds {
+		envs = append(envs, newEnvOn(f, kind, false), newEnvOn(f, kind, true))
+	}
 	genuine := make([]string, len(envs))
 	keys := make([]int, len(envs))
 	for i, e := range envs {
@@ -32,7 +36,7 @@ func FuzzLookup(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, value string) {
 		for i, e := range envs {
-			e.count.reset()
+			e.resetOps()
 			_, err := e.b.Lookup(context.Background(), value)
 			if err == nil {
 				if value != genuine[i] {
@@ -44,8 +48,8 @@ func FuzzLookup(f *testing.F) {
 				t.Fatalf("Lookup(%q): %v, want ErrUnauthenticated", value, err)
 			}
 			if e.b.store.codec.sc == nil && !validID(value) {
-				if cmds := e.count.commands(); cmds != "" {
-					t.Fatalf("Lookup(%q) of a malformed unsigned value sent %s to Redis", value, cmds)
+				if ops := e.opNames(); ops != "" {
+					t.Fatalf("Lookup(%q) of a malformed unsigned value sent %s to the %s storage", value, ops, e.kind)
 				}
 			}
 			if n := len(e.keys(t)); n != keys[i] {

@@ -2,9 +2,11 @@ package sessionauth
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,23 +105,54 @@ func countedClient(tb testing.TB, base *redis.Client) (*redis.Client, *counter) 
 	return c, n
 }
 
+// The storages a Backend can run on. Tests of behaviour that does not
+// depend on where sessions live run on both (storeKinds); tests of Redis
+// commands, round trips and outages on Redis only.
+const (
+	onRedis  = "redis"
+	inMemory = "memory"
+)
+
+var storeKinds = []string{onRedis, inMemory}
+
 // env is a Backend under test with what a test needs to look behind it.
 type env struct {
+	kind   string // onRedis or inMemory
 	b      *Backend
 	clock  *fakeClock
-	count  *counter
-	rdb    *redis.Client // the counted client the backend uses
+	count  *counter      // Redis commands sent; nil in memory
+	rdb    *redis.Client // the counted client the backend uses; nil in memory
 	prefix string
+	mem    *memStorage // the in-memory storage; nil on Redis
+	ops    *opCounter  // storage operations, in memory only
 }
 
 // newEnv returns a Backend on the shared test Redis with an injected
 // clock and a command counter; edit adjusts the Config before New.
 func newEnv(tb testing.TB, unsigned bool, edit ...func(*Config)) *env {
 	tb.Helper()
-	shared, prefix := redistest.Shared(tb)
-	rdb, n := countedClient(tb, shared)
+	return newEnvOn(tb, onRedis, unsigned, edit...)
+}
+
+// newEnvOn returns a Backend on the storage kind names, with an injected
+// clock and a counter of what reaches the storage: Redis commands, or
+// calls of the in-memory storage's operations.
+func newEnvOn(tb testing.TB, kind string, unsigned bool, edit ...func(*Config)) *env {
+	tb.Helper()
 	clock := newClock()
-	cfg := Config{Client: rdb, Prefix: prefix, Unsigned: unsigned, Now: clock.Now}
+	e := &env{kind: kind, clock: clock}
+	cfg := Config{Unsigned: unsigned, Now: clock.Now}
+	switch kind {
+	case onRedis:
+		shared, prefix := redistest.Shared(tb)
+		e.rdb, e.count = countedClient(tb, shared)
+		e.prefix = prefix
+		cfg.Client, cfg.Prefix = e.rdb, prefix
+	case inMemory:
+		cfg.Memory = true
+	default:
+		tb.Fatalf("unknown store kind %q", kind)
+	}
 	for _, f := range edit {
 		f(&cfg)
 	}
@@ -127,7 +160,184 @@ func newEnv(tb testing.TB, unsigned bool, edit ...func(*Config)) *env {
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
-	return &env{b: b, clock: clock, count: n, rdb: rdb, prefix: prefix}
+	e.b = b
+	if kind == inMemory {
+		e.mem = b.store.data.(*memStorage)
+		e.ops = &opCounter{}
+		b.store.data = countingStorage{storage: e.mem, ops: e.ops}
+		tb.Cleanup(func() { e.mem.checkConsistent(tb) })
+	}
+	return e
+}
+
+// forEachStore runs f as a subtest on each storage kind.
+func forEachStore(t *testing.T, f func(t *testing.T, kind string)) {
+	t.Helper()
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) { f(t, kind) })
+	}
+}
+
+// resetOps forgets what reached the storage so far.
+func (e *env) resetOps() {
+	if e.count != nil {
+		e.count.reset()
+	}
+	if e.ops != nil {
+		e.ops.reset()
+	}
+}
+
+// opNames returns what reached the storage since the last reset: Redis
+// command names, or in memory the storage operations called (get,
+// write, insert, destroy, revoke).
+func (e *env) opNames() string {
+	if e.count != nil {
+		return e.count.commands()
+	}
+	return e.ops.names()
+}
+
+// opCount returns how many commands or operations reached the storage
+// since the last reset.
+func (e *env) opCount() int64 {
+	if e.count != nil {
+		return e.count.cmds.Load()
+	}
+	return int64(len(strings.Fields(e.ops.names())))
+}
+
+// opCounter records the operations called on a storage.
+type opCounter struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (c *opCounter) add(op string) {
+	c.mu.Lock()
+	c.ops = append(c.ops, op)
+	c.mu.Unlock()
+}
+
+func (c *opCounter) reset() {
+	c.mu.Lock()
+	c.ops = nil
+	c.mu.Unlock()
+}
+
+func (c *opCounter) names() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.ops, " ")
+}
+
+// countingStorage passes every operation through to storage, recording
+// its name in ops first.
+type countingStorage struct {
+	storage
+	ops *opCounter
+}
+
+func (c countingStorage) insert(ctx context.Context, id string, rec record, ttl time.Duration, old string) (bool, error) {
+	c.ops.add("insert")
+	return c.storage.insert(ctx, id, rec, ttl, old)
+}
+
+func (c countingStorage) write(ctx context.Context, id string, rec record, ttl time.Duration) (bool, error) {
+	c.ops.add("write")
+	return c.storage.write(ctx, id, rec, ttl)
+}
+
+func (c countingStorage) get(ctx context.Context, id string) (record, error) {
+	c.ops.add("get")
+	return c.storage.get(ctx, id)
+}
+
+func (c countingStorage) destroy(ctx context.Context, id string) error {
+	c.ops.add("destroy")
+	return c.storage.destroy(ctx, id)
+}
+
+func (c countingStorage) revoke(ctx context.Context, user string) error {
+	c.ops.add("revoke")
+	return c.storage.revoke(ctx, user)
+}
+
+// memKeys returns what the in-memory storage holds as the Redis keys it
+// would be (prefix-less): sess:<id> for every record still held, expired
+// or not, and user:<user>:sessions for every index. Listing records past
+// their ttl too is the stricter check: tests expect sessions to be gone,
+// not merely to read as absent.
+func (m *memStorage) memKeys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		for id := range sh.entries {
+			out = append(out, "sess:"+id)
+		}
+		sh.mu.RUnlock()
+	}
+	for user := range m.users {
+		out = append(out, "user:"+user+userSuffix)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// size returns how many records and user indexes m holds.
+func (m *memStorage) size() (records, users int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		records += len(sh.entries)
+		sh.mu.RUnlock()
+	}
+	return records, len(m.users)
+}
+
+// checkConsistent fails tb unless every record is listed in its user's
+// index, every index entry names a record of that user, no index is empty
+// and every record is in the shard its ID picks.
+func (m *memStorage) checkConsistent(tb testing.TB) {
+	tb.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	indexed := 0
+	for user, ids := range m.users {
+		if len(ids) == 0 {
+			tb.Errorf("memory: empty index kept for %q", user)
+		}
+		for id := range ids {
+			sh := m.shard(id)
+			sh.mu.RLock()
+			e, ok := sh.entries[id]
+			sh.mu.RUnlock()
+			if !ok || e.rec.user != user {
+				tb.Errorf("memory: index of %q lists %s, which holds %+v (present: %v)", user, id, e.rec, ok)
+			}
+			indexed++
+		}
+	}
+	records := 0
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		for id := range sh.entries {
+			if m.shard(id) != sh {
+				tb.Errorf("memory: record %s in shard %d, not the one its ID picks", id, i)
+			}
+		}
+		records += len(sh.entries)
+		sh.mu.RUnlock()
+	}
+	if records != indexed {
+		tb.Errorf("memory: %d records but %d index entries", records, indexed)
+	}
 }
 
 // variants are the two cookie flavours every lifecycle test runs with.
@@ -183,9 +393,12 @@ func (e *env) idOf(tb testing.TB, value string) string {
 }
 
 // keys returns every key under the test prefix, sorted, with the prefix
-// removed.
+// removed; in memory, what the storage holds named as those keys.
 func (e *env) keys(tb testing.TB) []string {
 	tb.Helper()
+	if e.mem != nil {
+		return e.mem.memKeys()
+	}
 	var out []string
 	iter := e.rdb.Scan(context.Background(), 0, e.prefix+"*", 100).Iterator()
 	for iter.Next(context.Background()) {
@@ -198,9 +411,13 @@ func (e *env) keys(tb testing.TB) []string {
 	return out
 }
 
-// exists reports whether key exists.
+// exists reports whether key exists; in memory, whether the storage
+// holds what would be stored at key.
 func (e *env) exists(tb testing.TB, key string) bool {
 	tb.Helper()
+	if e.mem != nil {
+		return slices.Contains(e.mem.memKeys(), strings.TrimPrefix(key, e.prefix))
+	}
 	n, err := e.rdb.Exists(context.Background(), key).Result()
 	if err != nil {
 		tb.Fatalf("exists %s: %v", key, err)
@@ -211,6 +428,11 @@ func (e *env) exists(tb testing.TB, key string) bool {
 // members returns the session index of user, sorted.
 func (e *env) members(tb testing.TB, user string) []string {
 	tb.Helper()
+	if e.mem != nil {
+		e.mem.mu.Lock()
+		defer e.mem.mu.Unlock()
+		return slices.Sorted(maps.Keys(e.mem.users[user]))
+	}
 	m, err := e.rdb.SMembers(context.Background(), e.b.store.UserKey(user)).Result()
 	if err != nil {
 		tb.Fatalf("smembers: %v", err)

@@ -9,10 +9,9 @@ import (
 
 	"github.com/authbench/authbench"
 	"github.com/gorilla/sessions"
-	"github.com/redis/go-redis/v9"
 )
 
-// Keys of sessions.Session.Values that RedisStore understands. Values may
+// Keys of sessions.Session.Values that Store understands. Values may
 // hold nothing else: the store keeps only what authentication needs (see
 // record.go), and Save refuses other keys rather than drop them silently.
 const (
@@ -28,21 +27,23 @@ const (
 	ValueLastSeen = "last_seen"
 )
 
-// RedisStore is a gorilla/sessions Store that keeps sessions in Redis
-// through go-redis v9. No maintained go-redis v9 store is available to
-// this project, so this one is written here, kept small and tested
-// against a real redis-server.
+// Store is a gorilla/sessions Store that keeps sessions in Redis through
+// go-redis v9 or, with Config.Memory, in this process's memory. No
+// maintained go-redis v9 store is available to this project, so this one
+// is written here, kept small and tested against a real redis-server and
+// against its in-memory storage alike.
 //
 // The cookie carries only the session ID (signed with securecookie unless
 // Config.Unsigned); user, created-at and last-seen live in Redis at
 // <prefix>sess:<id>, and every live ID of a user is listed in the set
 // <prefix>user:<user>:sessions so that all of a user's sessions can be
-// ended at once.
+// ended at once. The in-memory storage keeps the same record and index in
+// maps (see Config.Memory).
 //
 // Unlike a general-purpose store it refuses to adopt IDs it did not
 // issue, the root of session fixation:
-//   - a cookie value is checked for shape (and signature) before any Redis
-//     command, so malformed IDs never reach Redis;
+//   - a cookie value is checked for shape (and signature) before any
+//     storage operation, so malformed IDs never reach Redis;
 //   - New, given a cookie naming no live session, returns a fresh session
 //     with a newly minted ID (IsNew true), never one that reuses the
 //     cookie's ID;
@@ -60,10 +61,11 @@ const (
 // whatever Options say; only Path, Domain and MaxAge are taken from them.
 //
 // Deadlines (idle and absolute timeout) are enforced by the store on every
-// load with the injected clock; Redis TTLs only collect the garbage.
-// RedisStore is safe for concurrent use.
-type RedisStore struct {
-	client     redis.UniversalClient
+// load with the injected clock; Redis TTLs (and the in-memory storage's
+// equivalent) only collect the garbage. Store is safe for concurrent use.
+type Store struct {
+	data       storage
+	memory     bool   // data is a memStorage
 	sessPrefix string // <prefix>sess:
 	userPrefix string // <prefix>user:
 	idle       time.Duration
@@ -73,21 +75,21 @@ type RedisStore struct {
 	now        func() time.Time
 }
 
-var _ sessions.Store = (*RedisStore)(nil)
+var _ sessions.Store = (*Store)(nil)
 
 // userSuffix ends every per-user index key.
 const userSuffix = ":sessions"
 
-// NewRedisStore returns a store configured by cfg (see Config for the
-// defaults). New calls it; use it directly to use the store without the
-// Backend around it.
-func NewRedisStore(cfg Config) (*RedisStore, error) {
+// NewStore returns a store configured by cfg (see Config for the
+// defaults): on Redis, or in memory with Config.Memory. New calls it; use
+// it directly to use the store without the Backend around it.
+func NewStore(cfg Config) (*Store, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &RedisStore{
-		client:     cfg.Client,
+	s := &Store{
+		memory:     cfg.Memory,
 		sessPrefix: cfg.Prefix + "sess:",
 		userPrefix: cfg.Prefix + "user:",
 		idle:       cfg.IdleTimeout,
@@ -95,21 +97,33 @@ func NewRedisStore(cfg Config) (*RedisStore, error) {
 		touch:      cfg.TouchInterval,
 		codec:      newIDCodec(cfg),
 		now:        cfg.Now,
-	}, nil
+	}
+	if cfg.Memory {
+		s.data = newMemStorage(cfg.Now)
+	} else {
+		s.data = &redisStorage{
+			client:     cfg.Client,
+			sessPrefix: s.sessPrefix,
+			userPrefix: s.userPrefix,
+			indexTTL:   cfg.AbsoluteTimeout + ttlSlack,
+		}
+	}
+	return s, nil
 }
 
 // SessionKey returns the Redis key a session ID is stored under:
-// <prefix>sess:<id>.
-func (s *RedisStore) SessionKey(id string) string { return s.sessPrefix + id }
+// <prefix>sess:<id>. (With Config.Memory there are no keys; the name is
+// still what the session would be stored under in Redis.)
+func (s *Store) SessionKey(id string) string { return s.sessPrefix + id }
 
 // UserKey returns the Redis key of user's session index:
-// <prefix>user:<user>:sessions.
-func (s *RedisStore) UserKey(user string) string { return s.userPrefix + user + userSuffix }
+// <prefix>user:<user>:sessions. (See SessionKey for Config.Memory.)
+func (s *Store) UserKey(user string) string { return s.userPrefix + user + userSuffix }
 
 // Get returns the session called name for r, cached in r's gorilla
 // registry so that repeated calls within one request load it once. See
 // New for what it returns.
-func (s *RedisStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 	return sessions.GetRegistry(r).Get(s, name)
 }
 
@@ -121,7 +135,7 @@ func (s *RedisStore) Get(r *http.Request, name string) (*sessions.Session, error
 // deadline, a fresh one and ErrExpired (the stale session is deleted);
 // when Redis cannot be reached, a fresh one and ErrStoreUnavailable.
 // Loading costs one GET; it does not record activity (Save does).
-func (s *RedisStore) New(r *http.Request, name string) (*sessions.Session, error) {
+func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if r == nil {
 		return s.fresh(name), nil
 	}
@@ -150,12 +164,12 @@ func (s *RedisStore) New(r *http.Request, name string) (*sessions.Session, error
 	return sess, nil
 }
 
-// Save persists sess and sets its cookie on w; see RedisStore for what it
+// Save persists sess and sets its cookie on w; see Store for what it
 // does for new, existing and deleted sessions. On error no cookie is set
 // (except when deleting, where the cookie is cleared whatever happens).
 // A new session costs one transaction (one round trip), an existing one
 // one SET, a deletion one script call.
-func (s *RedisStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	opts := sess.Options
 	if opts == nil {
 		opts = s.options()
@@ -209,7 +223,7 @@ type state struct {
 
 // options returns the default cookie options of a session: those of
 // authbench.NewCookie, living as long as the absolute timeout.
-func (s *RedisStore) options() *sessions.Options {
+func (s *Store) options() *sessions.Options {
 	return &sessions.Options{
 		Path:     "/",
 		MaxAge:   int(s.absolute / time.Second),
@@ -220,14 +234,14 @@ func (s *RedisStore) options() *sessions.Options {
 }
 
 // session returns an empty session with the default options.
-func (s *RedisStore) session(name string) *sessions.Session {
+func (s *Store) session(name string) *sessions.Session {
 	sess := sessions.NewSession(s, name)
 	sess.Options = s.options()
 	return sess
 }
 
 // fresh returns a new, unsaved session with a newly minted ID.
-func (s *RedisStore) fresh(name string) *sessions.Session {
+func (s *Store) fresh(name string) *sessions.Session {
 	sess := s.session(name)
 	sess.ID = newID()
 	sess.IsNew = true
@@ -242,7 +256,7 @@ func sessionUser(sess *sessions.Session) (string, error) {
 		switch k {
 		case ValueUser, ValueCreated, ValueLastSeen, stateKey{}:
 		default:
-			return "", fmt.Errorf("sessionauth: RedisStore keeps only %q in a session; it holds %v as well", ValueUser, k)
+			return "", fmt.Errorf("sessionauth: Store keeps only %q in a session; it holds %v as well", ValueUser, k)
 		}
 	}
 	user, _ := sess.Values[ValueUser].(string)
@@ -263,13 +277,12 @@ func checkUser(user string) error {
 	return nil
 }
 
-// insert stores a new session in one MULTI/EXEC transaction: the session
-// key with TTL = idle timeout, the ID added to the user's index (whose
-// TTL is renewed to the absolute timeout, after which every session in it
-// is dead), and the session r's cookie named, if any, destroyed. The ID
-// is the one this store minted for sess, or a new one: never an ID from
-// the request.
-func (s *RedisStore) insert(r *http.Request, sess *sessions.Session, user string, now int64) error {
+// insert stores a new session, on Redis in one MULTI/EXEC transaction
+// (see redisStorage.insert): the session with TTL = idle timeout, the ID
+// added to the user's index, and the session r's cookie named, if any,
+// destroyed. The ID is the one this store minted for sess, or a new one:
+// never an ID from the request.
+func (s *Store) insert(r *http.Request, sess *sessions.Session, user string, now int64) error {
 	id := sess.ID
 	if st, _ := sess.Values[stateKey{}].(state); st.id != id || st.loaded || !validID(id) {
 		id = newID()
@@ -283,24 +296,11 @@ func (s *RedisStore) insert(r *http.Request, sess *sessions.Session, user string
 		}
 	}
 	rec := record{user: user, created: now, lastSeen: now}
-	key, userKey := s.SessionKey(id), s.UserKey(user)
-	c := ctx(r)
-	var set *redis.BoolCmd
-	_, err := s.client.TxPipelined(c, func(p redis.Pipeliner) error {
-		if old != "" {
-			// A planted ID has no key, so this creates nothing; a
-			// genuine previous session ends with the login.
-			destroyScript.Eval(c, p, []string{s.SessionKey(old)}, s.userPrefix, old)
-		}
-		set = p.SetNX(c, key, encodeRecord(rec), s.ttl(rec, now))
-		p.SAdd(c, userKey, id)
-		p.PExpire(c, userKey, s.absolute+ttlSlack)
-		return nil
-	})
+	set, err := s.data.insert(ctx(r), id, rec, s.ttl(rec, now), old)
 	if err != nil {
-		return fmt.Errorf("%w: sessionauth: create session: %w", authbench.ErrStoreUnavailable, err)
+		return err
 	}
-	if !set.Val() {
+	if !set {
 		// 256 random bits do not collide; if they did, the other
 		// session must not be overwritten.
 		return fmt.Errorf("sessionauth: session ID %.8s... already in use", id)
@@ -316,11 +316,11 @@ func (s *RedisStore) insert(r *http.Request, sess *sessions.Session, user string
 // update records activity on a session loaded by New: last-seen becomes
 // now and the TTL is renewed. SET XX writes only if the key still exists,
 // so a session ended since it was loaded stays ended.
-func (s *RedisStore) update(c context.Context, sess *sessions.Session, user string, now int64) error {
+func (s *Store) update(c context.Context, sess *sessions.Session, user string, now int64) error {
 	st, _ := sess.Values[stateKey{}].(state)
 	switch {
 	case !st.loaded || st.id != sess.ID:
-		return errors.New("sessionauth: saving a session RedisStore did not load; save it as a new session (IsNew = true) instead")
+		return errors.New("sessionauth: saving a session the Store did not load; save it as a new session (IsNew = true) instead")
 	case st.user != user:
 		return errors.New("sessionauth: the user of a saved session cannot change; save it as a new session (IsNew = true), which rotates its ID")
 	case now >= st.created+int64(s.absolute):
@@ -336,10 +336,10 @@ func (s *RedisStore) update(c context.Context, sess *sessions.Session, user stri
 
 // write rewrites an existing session with SET XX and a TTL derived from
 // rec's deadlines.
-func (s *RedisStore) write(c context.Context, id string, rec record, now int64) error {
-	ok, err := s.client.SetXX(c, s.SessionKey(id), encodeRecord(rec), s.ttl(rec, now)).Result()
+func (s *Store) write(c context.Context, id string, rec record, now int64) error {
+	ok, err := s.data.write(c, id, rec, s.ttl(rec, now))
 	if err != nil {
-		return fmt.Errorf("%w: sessionauth: update session: %w", authbench.ErrStoreUnavailable, err)
+		return err
 	}
 	if !ok {
 		return errEnded
@@ -350,15 +350,8 @@ func (s *RedisStore) write(c context.Context, id string, rec record, now int64) 
 // load fetches and decodes a session with one GET and enforces its
 // deadlines at now. A session past a deadline is deleted (one more round
 // trip, once per session) and reported as ErrExpired.
-func (s *RedisStore) load(c context.Context, id string, now int64) (record, error) {
-	v, err := s.client.Get(c, s.SessionKey(id)).Result()
-	if err != nil {
-		if errors.Is(err, redis.Nil) {
-			return record{}, errUnknown
-		}
-		return record{}, fmt.Errorf("%w: sessionauth: get session: %w", authbench.ErrStoreUnavailable, err)
-	}
-	rec, err := decodeRecord(v)
+func (s *Store) load(c context.Context, id string, now int64) (record, error) {
+	rec, err := s.data.get(c, id)
 	if err != nil {
 		return record{}, err
 	}
@@ -379,7 +372,7 @@ func (s *RedisStore) load(c context.Context, id string, now int64) (record, erro
 
 // authenticate is the hot path: load with one GET and, at most once per
 // TouchInterval, a SET XX recording the activity.
-func (s *RedisStore) authenticate(c context.Context, id string) (authbench.Identity, error) {
+func (s *Store) authenticate(c context.Context, id string) (authbench.Identity, error) {
 	now := s.now().UnixNano()
 	rec, err := s.load(c, id, now)
 	if err != nil {
@@ -394,37 +387,29 @@ func (s *RedisStore) authenticate(c context.Context, id string) (authbench.Ident
 	return authbench.Identity{User: rec.user, Expires: time.Unix(0, s.expires(rec))}, nil
 }
 
-// destroy ends a session and removes it from its user's index, in one
-// script call.
-func (s *RedisStore) destroy(c context.Context, id string) error {
-	err := destroyScript.Run(c, s.client, []string{s.SessionKey(id)}, s.userPrefix, id).Err()
-	if err != nil {
-		return fmt.Errorf("%w: sessionauth: delete session: %w", authbench.ErrStoreUnavailable, err)
-	}
-	return nil
+// destroy ends a session and removes it from its user's index, on Redis
+// in one script call.
+func (s *Store) destroy(c context.Context, id string) error {
+	return s.data.destroy(c, id)
 }
 
-// revoke ends every session of user in one script call.
-func (s *RedisStore) revoke(c context.Context, user string) error {
+// revoke ends every session of user, on Redis in one script call.
+func (s *Store) revoke(c context.Context, user string) error {
 	if err := checkUser(user); err != nil {
 		return err
 	}
-	err := revokeScript.Run(c, s.client, []string{s.UserKey(user)}, s.sessPrefix).Err()
-	if err != nil {
-		return fmt.Errorf("%w: sessionauth: revoke sessions of %q: %w", authbench.ErrStoreUnavailable, user, err)
-	}
-	return nil
+	return s.data.revoke(c, user)
 }
 
 // expires returns when rec stops being accepted: its idle deadline capped
 // by its absolute one, in Unix nanoseconds.
-func (s *RedisStore) expires(rec record) int64 {
+func (s *Store) expires(rec record) int64 {
 	return min(rec.lastSeen+int64(s.idle), rec.created+int64(s.absolute))
 }
 
-// ttl returns the Redis TTL for rec written at now: until its next
-// deadline, plus ttlSlack.
-func (s *RedisStore) ttl(rec record, now int64) time.Duration {
+// ttl returns the Redis TTL (or the in-memory storage's equivalent) for
+// rec written at now: until its next deadline, plus ttlSlack.
+func (s *Store) ttl(rec record, now int64) time.Duration {
 	return time.Duration(s.expires(rec)-now) + ttlSlack
 }
 

@@ -26,7 +26,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve the handler set with one backend (jwt, jwt-blacklist, session, none)", runServe},
+		{"serve", "serve the handler set with one backend (jwt, jwt-blacklist, session, session-memory, none)", runServe},
 		{"loadtest", "load-test every variant of a scenario with vegeta (default scenarios/quick.yaml)", runLoadtest},
 		{"report", "render report.md and report.html from a run's results.json, or --compare two runs", runReport},
 	}

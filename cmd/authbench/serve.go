@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -45,9 +47,14 @@ type serveConfig struct {
 	adminToken       string
 	shutdownTimeout  time.Duration
 	refreshInterval  time.Duration
+	debugRuntime     bool
 }
 
-var backendNames = []string{"jwt", "jwt-blacklist", "session", "none"}
+var backendNames = []string{"jwt", "jwt-blacklist", "session", "session-memory", "none"}
+
+// usesRedis reports whether backend keeps state in Redis, so that serve
+// must find or start one.
+func usesRedis(backend string) bool { return backend == "jwt-blacklist" || backend == "session" }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c serveConfig
@@ -64,12 +71,16 @@ Backends:
                  per request; logout and revoke-user take effect at once
   session        server-side sessions (gorilla/sessions on Redis): the cookie
                  holds only a session ID; one Redis round trip per request
+  session-memory the same sessions held in this process's memory: no Redis
+                 and no round trip, but a session works only on the instance
+                 that issued it (sticky sessions) and is lost on restart
   none           no authentication at all: the baseline for measurements
 
-Redis (for jwt-blacklist and session) is taken from --redis-addr or $REDIS_ADDR;
-without one, authbench starts its own: a testcontainers Redis where Docker
-runs, else a local redis-server on a free port, else an embedded in-process
-Redis (labelled as such: its figures are not a network store's).
+Redis (for jwt-blacklist and session; the other backends never connect to
+one) is taken from --redis-addr or $REDIS_ADDR; without one, authbench starts
+its own: a testcontainers Redis where Docker runs, else a local redis-server
+on a free port, else an embedded in-process Redis (labelled as such: its
+figures are not a network store's).
 
 Example:
   authbench serve --backend session --addr 127.0.0.1:8080 --bcrypt-cost 4
@@ -87,9 +98,9 @@ Example:
 	fs.DurationVar(&c.accessTTL, "access-ttl", 15*time.Minute, "JWT access-token lifetime (the article: 15m)")
 	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 7*24*time.Hour, "JWT refresh-token lifetime")
 	fs.DurationVar(&c.leeway, "leeway", 0, "JWT clock-skew allowance for exp, nbf and iat")
-	fs.DurationVar(&c.idleTimeout, "idle-timeout", 15*time.Minute, "session idle timeout, sliding (matches the access token)")
-	fs.DurationVar(&c.absoluteTimeout, "absolute-timeout", 7*24*time.Hour, "session absolute timeout (matches the refresh token)")
-	fs.BoolVar(&c.sessionUnsigned, "session-unsigned", false, "session cookie carries the raw ID instead of an HMAC-signed one")
+	fs.DurationVar(&c.idleTimeout, "idle-timeout", 15*time.Minute, "session idle timeout, sliding (matches the access token); session and session-memory")
+	fs.DurationVar(&c.absoluteTimeout, "absolute-timeout", 7*24*time.Hour, "session absolute timeout (matches the refresh token); session and session-memory")
+	fs.BoolVar(&c.sessionUnsigned, "session-unsigned", false, "session cookie carries the raw ID instead of an HMAC-signed one; session and session-memory")
 	fs.StringVar(&c.sessionKeyFile, "session-key-file", "", "`file` holding the session cookie HMAC key, at least 32 bytes (default: generated at start; share it across instances)")
 	fs.IntVar(&c.users, "users", 10000, "number of demo users user-0 … user-{N-1}")
 	fs.StringVar(&c.password, "password", "password", "the demo users' password")
@@ -99,6 +110,7 @@ Example:
 	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("AUTHBENCH_ADMIN_TOKEN"), "bearer token enabling POST /admin/revoke-user, at least 16 bytes (default $AUTHBENCH_ADMIN_TOKEN; empty: route disabled)")
 	fs.DurationVar(&c.refreshInterval, "refresh-interval", server.DefaultRefreshInterval, "how often the demo page at / refreshes its credentials, as the article's setInterval (10m); keep it below --access-ttl and --idle-timeout")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long graceful shutdown waits for requests in flight")
+	fs.BoolVar(&c.debugRuntime, "debug-runtime", false, "add GET "+debugRuntimePath+" reporting the process's goroutine count and PID, for the load test's leak check; do not expose in production")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -142,7 +154,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	}
 
 	var rdb *redis.Client
-	if c.backend == "jwt-blacklist" || c.backend == "session" {
+	if usesRedis(c.backend) {
 		r, err := redisprov.Start(ctx, redisprov.Options{Addr: c.redisAddr, Prefix: c.redisPrefix, Log: stderr})
 		if err != nil {
 			return err
@@ -158,9 +170,13 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, err := server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, RefreshInterval: c.refreshInterval, Log: log})
+	var h http.Handler
+	h, err = server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, RefreshInterval: c.refreshInterval, Log: log})
 	if err != nil {
 		return err
+	}
+	if c.debugRuntime {
+		h = withDebugRuntime(h)
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -182,6 +198,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	}
 	if c.backend == "none" {
 		fmt.Fprintln(stderr, "WARNING: --backend none authenticates nobody; it is a measurement baseline only")
+	}
+	if c.debugRuntime {
+		fmt.Fprintf(stderr, "WARNING: --debug-runtime serves GET %s to anyone; do not use it in production\n", debugRuntimePath)
 	}
 	fmt.Fprintf(stdout, "authbench serve: backend=%s users=%d bcrypt-cost=%d listening on %s://%s\n",
 		c.backend, c.users, c.bcryptCost, scheme, ln.Addr())
@@ -216,7 +235,7 @@ func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
 	switch c.backend {
 	case "none":
 		return server.NoAuth{}, nil
-	case "session":
+	case "session", "session-memory":
 		var key []byte
 		if c.sessionKeyFile != "" {
 			b, err := os.ReadFile(c.sessionKeyFile)
@@ -225,14 +244,20 @@ func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
 			}
 			key = []byte(strings.TrimRight(string(b), "\r\n"))
 		}
-		return sessionauth.New(sessionauth.Config{
-			Client:          rdb,
-			Prefix:          c.redisPrefix,
+		cfg := sessionauth.Config{
 			IdleTimeout:     c.idleTimeout,
 			AbsoluteTimeout: c.absoluteTimeout,
 			Unsigned:        c.sessionUnsigned,
 			HashKey:         key,
-		})
+		}
+		if c.backend == "session-memory" {
+			cfg.Memory = true
+		} else {
+			// Only here: a nil *redis.Client in the interface field
+			// would not be a nil Client.
+			cfg.Client, cfg.Prefix = rdb, c.redisPrefix
+		}
+		return sessionauth.New(cfg)
 	}
 	var keys *jwtauth.Keys
 	var err error
@@ -257,4 +282,33 @@ func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
 		cfg.Prefix = c.redisPrefix
 	}
 	return jwtauth.New(cfg)
+}
+
+// debugRuntimePath is the route --debug-runtime adds.
+const debugRuntimePath = "/debug/runtime"
+
+// withDebugRuntime answers GET (and HEAD) debugRuntimePath with the
+// process's PID and goroutine count, {"pid":123,"goroutines":45}, and
+// passes every other request to next unchanged. A load test polls it
+// before and after a run to see whether the server leaks goroutines
+// (connections, timers, store clients); the PID tells it which process
+// answered when several instances run. It lives here rather than in
+// package server because it is a measurement aid of this command, not a
+// route of the handler set every variant shares; it reveals nothing
+// secret but is still off by default.
+func withDebugRuntime(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != debugRuntimePath || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, _ := json.Marshal(struct { // two ints: cannot fail
+			PID        int `json:"pid"`
+			Goroutines int `json:"goroutines"`
+		}{os.Getpid(), runtime.NumGoroutine()})
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-store")
+		_, _ = w.Write(append(body, '\n'))
+	})
 }

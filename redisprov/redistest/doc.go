@@ -29,7 +29,7 @@
 //
 //	func TestLogout(t *testing.T) {
 //		client, prefix := redistest.Shared(t)
-//		store := sessionauth.NewRedisStore(client, prefix)
+//		b, err := sessionauth.New(sessionauth.Config{Client: client, Prefix: prefix})
 //		...
 //	}
 package redistest
