@@ -116,6 +116,11 @@ func Run(ctx context.Context, cfg Config) (*Results, string, error) {
 		Variants:     []VariantResult{},
 		Kind:         sc.Kind(),
 	}
+	if lim, raised, err := raiseFileLimit(); err != nil {
+		r.note(fmt.Sprintf("open-file limit stays at %d (%v): an overloaded step may run out of descriptors", lim, err))
+	} else if raised {
+		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d (an overloaded step holds a connection per request in flight)\n", lim)
+	}
 	if sc.Backend.BcryptCost < 10 {
 		r.note(fmt.Sprintf("bcrypt cost lowered to %d (serve default 10) so logins do not dominate the load; login figures are not production login costs", sc.Backend.BcryptCost))
 	}
@@ -583,6 +588,7 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind string, rep, in
 	label := vr.Label()
 	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
 	raw := filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", name, index, kind, rep, rate))
+	r.healProxy(label, index)
 	r.prog.begin(label, kind, index, total, r.sc.Duration.D(), rate)
 	st := r.attack(ctx, label, lv.pool, lv.pids, rate, r.sc.Duration.D(), raw, true, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index

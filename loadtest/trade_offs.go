@@ -49,6 +49,23 @@ func (r *runner) startProxy(ctx context.Context) error {
 	return nil
 }
 
+// healProxy makes sure the store proxy still forwards before a step: an
+// overloaded step can leave the process out of file descriptors, which
+// ends toxiproxy's accept loop for good (see storeproxy.Proxy.Heal). A
+// restart is noted, so no figure silently rests on a dead store.
+func (r *runner) healProxy(label string, index int) {
+	if r.proxy == nil {
+		return
+	}
+	healed, err := r.proxy.Heal()
+	switch {
+	case err != nil:
+		r.note(fmt.Sprintf("%s step %d: the store proxy had stopped forwarding and could not be restarted: %v", label, index, err))
+	case healed:
+		r.note(fmt.Sprintf("%s step %d: the store proxy had stopped accepting connections after the previous (overloaded) step and was restarted before this one", label, index))
+	}
+}
+
 // rttSamples is how many GETs measure the round trip at each added
 // latency: at +5 ms, about a second.
 const rttSamples = 200

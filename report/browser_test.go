@@ -14,32 +14,18 @@ import (
 	"github.com/authbench/authbench/internal/browsertest"
 )
 
-// TestHTMLInBrowser opens report.html from disk in headless Chromium with
-// networking off, and checks that every chart is drawn with a non-zero
-// size and that the page loaded nothing but itself.
+// browserFixtures are the runs whose report.html the browser opens: one
+// of each kind, so every chart the report can draw is drawn once.
+var browserFixtures = []string{"rates", "search", "store-latency", "store-outage", "revocation", "scale-out", "refresh-storm"}
+
+// TestHTMLInBrowser opens each fixture's report.html from disk in
+// headless Chromium with networking off, and checks that every chart is
+// drawn with a non-zero size and that the page loaded nothing but itself.
 func TestHTMLInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
 	chrome := browsertest.Chromium(t)
-	dir := copyRun(t, "rates")
-	if err := Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := Render(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	abs, err := filepath.Abs(filepath.Join(dir, HTMLFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := (&url.URL{Scheme: "file", Path: abs}).String()
-
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		append(chromedp.DefaultExecAllocatorOptions[:],
 			chromedp.ExecPath(chrome),
@@ -60,7 +46,42 @@ func TestHTMLInBrowser(t *testing.T) {
 	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start %s: %v", chrome, err)
 	}
-	ctx, cancel := context.WithTimeout(browser, 30*time.Second)
+	for _, fixture := range browserFixtures {
+		t.Run(fixture, func(t *testing.T) {
+			// Each page in a tab of its own, so one page's requests are
+			// never counted against another.
+			tab, cancelTab := chromedp.NewContext(browser)
+			defer cancelTab()
+			checkPage(t, tab, fixture)
+		})
+	}
+}
+
+// checkPage renders fixture, opens its report.html in tab and checks it.
+func checkPage(t *testing.T, tab context.Context, fixture string) {
+	dir := copyRun(t, fixture)
+	if err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := (&url.URL{Scheme: "file", Path: abs}).String()
+
+	// The first Run on a new tab creates it: no timeout on that one.
+	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
 
 	var mu sync.Mutex
@@ -93,6 +114,9 @@ func TestHTMLInBrowser(t *testing.T) {
 	})`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(out.Charts) == 0 {
+		t.Fatal("the fixture has no chart: nothing for the browser to check")
 	}
 	if got, want := len(charts), len(out.Charts); got != want {
 		t.Errorf("%d charts in the page, want %d", got, want)

@@ -38,10 +38,11 @@ func (c Chart) Inline() string {
 
 // variantColors keeps each variant's colour the same on every chart.
 var variantColors = map[string]color.RGBA{
-	"none":          {R: 0x88, G: 0x88, B: 0x88, A: 0xff},
-	"jwt":           {R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-	"jwt-blacklist": {R: 0x9d, G: 0x4e, B: 0xdd, A: 0xff},
-	"session":       {R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	"none":           {R: 0x88, G: 0x88, B: 0x88, A: 0xff},
+	"jwt":            {R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	"jwt-blacklist":  {R: 0x9d, G: 0x4e, B: 0xdd, A: 0xff},
+	"session":        {R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	"session-memory": {R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 }
 
 var (
@@ -58,8 +59,9 @@ func colorOf(variant string) color.Color {
 
 const chartW, chartH = 16 * vg.Centimeter, 9 * vg.Centimeter
 
-// Charts renders the run's charts as SVG. A chart with nothing to show
-// (no Redis measured, say) is left out rather than drawn empty.
+// Charts renders a steady run's charts as SVG. A chart with nothing to
+// show (no Redis measured, say) is left out rather than drawn empty. The
+// other kinds draw their own charts in their sections (sections.go).
 func Charts(s *Summary) ([]Chart, error) {
 	var out []Chart
 	for _, mk := range []func(*Summary) (string, string, *plot.Plot, error){

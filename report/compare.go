@@ -133,6 +133,11 @@ func comparability(old, new *loadtest.Results) []string {
 	if old.Pinning.Applied != new.Pinning.Applied {
 		w = append(w, fmt.Sprintf("pinning applied in one run only (OLD %t, NEW %t)", old.Pinning.Applied, new.Pinning.Applied))
 	}
+	if ko, kn := kindOf(old), kindOf(new); ko != kn {
+		w = append(w, fmt.Sprintf("different scenario kinds: %s vs %s", ko, kn))
+	} else if _, baseline := baselineFilter(new); baseline != "" {
+		w = append(w, fmt.Sprintf("%s runs: figures are compared at %s only; each run's report has the rest", kn, baseline))
+	}
 	oc, nc := old.Scenario, new.Scenario
 	if oc.Users != nc.Users || oc.Mix != nc.Mix || oc.Duration != nc.Duration || oc.Backend.Alg != nc.Backend.Alg {
 		w = append(w, "different scenarios (users, mix, step duration or JWT algorithm)")

@@ -8,6 +8,16 @@
 // depend on a run (how soon each can revoke a credential), kept in one
 // table beside the tests that check it against the backends themselves.
 //
+// A run of one of the article's trade-offs (its Kind: store-latency,
+// store-outage, revocation, scale-out, refresh-storm) leads with a
+// section of its own instead of the steady headline: a table or two, a
+// chart, and what the figures say in a few sentences, computed from
+// results.json like everything else. Steps measured under different
+// conditions (added store latency, instance count) are never merged into
+// one cell; a result that breaks a promise (a request let through while
+// the store was down, a server that died, a revoked cookie still
+// accepted) is a warning at the top of the report.
+//
 // Every figure that was measured more than once is shown as its median
 // with its spread (min–max), because a difference smaller than a run's
 // own spread says nothing. Output is deterministic: maps are sorted and

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,23 +29,53 @@ type line struct {
 type document struct {
 	Title    string
 	Subtitle string
+	// Steady is true for a steady run: the headline, the trade-off and
+	// the general charts. Any other kind leads with its Sections instead
+	// and has no headline, whose cells would merge steps measured under
+	// different conditions (added latency, instances, an outage).
+	Steady   bool
 	Headline table
 	TradeOff []string
 	Env      []line
 	Charts   []Chart
+	Sections []section
 	Details  []table
 }
 
-func build(s *Summary, charts []Chart) document {
+// Warnings are the loud lines shown at the top: the environment's and
+// every section's.
+func (d document) Warnings() []string {
+	var out []string
+	for _, l := range d.Env {
+		if l.Loud {
+			out = append(out, l.Text)
+		}
+	}
+	for _, s := range d.Sections {
+		out = append(out, s.Warnings...)
+	}
+	return out
+}
+
+func build(s *Summary, charts []Chart, sections []section) document {
 	r := s.R
 	d := document{
 		Title:    "authbench report: " + r.RunID,
-		Subtitle: subtitle(r),
-		Headline: headline(s),
-		TradeOff: tradeOff(s),
+		Subtitle: subtitle(s),
+		Steady:   s.Kind == loadtest.KindSteady,
 		Env:      environment(s),
-		Charts:   charts,
+		Sections: sections,
 	}
+	if !d.Steady {
+		if t := stepTable(s); len(t.Rows) > 0 {
+			d.Details = append(d.Details, t)
+		}
+		if t := probeTable(s); len(t.Rows) > 0 {
+			d.Details = append(d.Details, t)
+		}
+		return d
+	}
+	d.Headline, d.TradeOff, d.Charts = headline(s), tradeOff(s), charts
 	d.Details = append(d.Details, heldTable(s))
 	if t := probeTable(s); len(t.Rows) > 0 {
 		d.Details = append(d.Details, t)
@@ -55,14 +86,50 @@ func build(s *Summary, charts []Chart) document {
 	return d
 }
 
-func subtitle(r *loadtest.Results) string {
+func subtitle(sum *Summary) string {
+	r := sum.R
 	sc := r.Scenario
+	if q := sc.Revocation; q != nil && sum.Kind == loadtest.KindRevocation {
+		return fmt.Sprintf("Scenario %q (%s): revocation window, %s per variant and action (%s) on %s per variant, the old cookie replayed every %s for up to %s; no load runs meanwhile.",
+			sc.Name, r.ScenarioFile, plural(q.Trials, "trial"), strings.Join(q.Actions, ", "), plural(q.Instances, "instance"), time.Duration(q.Poll), time.Duration(q.Timeout))
+	}
 	s := fmt.Sprintf("Scenario %q (%s): %d users, mix me %s%% / refresh %s%% / login+logout %s%%, %s per step",
 		sc.Name, r.ScenarioFile, sc.Users, num(sc.Mix.Me, 0), num(sc.Mix.Refresh, 0), num(sc.Mix.LoginLogout, 0), time.Duration(sc.Duration))
 	if sc.Repetitions > 1 {
 		s += fmt.Sprintf(", %d repetitions (cells: median (min–max))", sc.Repetitions)
 	}
-	return s + "."
+	return s + "." + kindLine(sum)
+}
+
+// kindLine describes what a trade-off scenario varies, after the
+// subtitle; "" for a steady run.
+func kindLine(s *Summary) string {
+	sc := s.R.Scenario
+	switch {
+	case s.Kind == loadtest.KindStoreLatency && sc.StoreLatency != nil:
+		var ds []string
+		for _, d := range sc.StoreLatency.Added {
+			ds = append(ds, "+"+time.Duration(d).String())
+		}
+		return " Store latency: every step is repeated with " + strings.Join(ds, ", ") + " added to each round trip between the servers and Redis."
+	case s.Kind == loadtest.KindStoreOutage && sc.Outage != nil:
+		q := sc.Outage
+		return fmt.Sprintf(" Store outage: %s of load, then Redis unreachable for %s, then %s more with it restored; timeline in %s slices.", time.Duration(q.Before), time.Duration(q.Window), time.Duration(q.After), time.Duration(q.Bucket))
+	case s.Kind == loadtest.KindScaleOut && sc.ScaleOut != nil:
+		var ns []string
+		for _, n := range sc.ScaleOut.Instances {
+			ns = append(ns, strconv.Itoa(n))
+		}
+		line := " Scale-out: " + strings.Join(ns, ", ") + " server processes per variant, requests spread round-robin"
+		if len(sc.ScaleOut.Sticky) > 0 {
+			line += "; " + strings.Join(sc.ScaleOut.Sticky, ", ") + " also with sticky routing"
+		}
+		return line + "."
+	case s.Kind == loadtest.KindRefreshStorm && sc.RefreshStorm != nil:
+		q := sc.RefreshStorm
+		return fmt.Sprintf(" Refresh storm: every logged-in user refreshes once within %s, after %s of steady load and before %s more.", time.Duration(q.Window), time.Duration(q.Before), time.Duration(q.After))
+	}
+	return ""
 }
 
 const credentialNote = "credential B/req: the Cookie header a browser would send with GET /api/me, as the virtual users sent it (the JWT refresh cookie is Path=/auth, so not counted)."
@@ -202,10 +269,24 @@ func environment(s *Summary) []line {
 	if !r.Redis.Measured && r.Redis.Kind != "none" {
 		add(true, "Redis CPU and command counts were NOT measured: those cells are empty, and server+Redis CPU is absent for the stateful variants.")
 	}
+	if p := r.StoreProxy; p != nil {
+		add(false, "Store proxy: the servers reached Redis through %s at %s (a GET: %s direct, %s through it).", p.Version, p.Addr, fmtRTT(p.DirectRTT), fmtRTT(p.ProxiedRTT))
+	}
+	servers := "one \"authbench serve\" per variant"
+	switch q := r.Scenario; {
+	case s.Kind == loadtest.KindScaleOut && q.ScaleOut != nil:
+		var ns []string
+		for _, n := range q.ScaleOut.Instances {
+			ns = append(ns, strconv.Itoa(n))
+		}
+		servers = fmt.Sprintf("%s \"authbench serve\" processes per variant, sharing keys and Redis (server CPU summed over them)", strings.Join(ns, ", "))
+	case s.Kind == loadtest.KindRevocation && q.Revocation != nil:
+		servers = fmt.Sprintf("%d \"authbench serve\" processes per variant, sharing keys and Redis, issuing %s access tokens while measuring", q.Revocation.Instances, time.Duration(q.Revocation.MeasureAccessTTL))
+	}
 	if !r.Target.ServerCPUMeasured {
 		add(true, "Server CPU was NOT measured (target mode %s): CPU cells are empty.", r.Target.Mode)
 	} else {
-		add(false, "Server: one \"authbench serve\" per variant (target mode %s).", r.Target.Mode)
+		add(false, "Server: %s (target mode %s).", servers, r.Target.Mode)
 	}
 	bc := fmt.Sprintf("bcrypt cost %d", r.BcryptCost)
 	if r.BcryptCost < 10 {
@@ -274,6 +355,10 @@ func probeTable(s *Summary) table {
 		Caption: "Max-rate search probes, in the order run.",
 		Head:    []string{"variant", "repetition", "offered req/s", "achieved req/s", "p99 ms", "errors %", "verdict"},
 	}
+	dim := dimension(s.Kind)
+	if dim != "" {
+		t.Head = slices.Insert(t.Head, 1, dim)
+	}
 	for _, v := range s.R.Variants {
 		for _, st := range v.Steps {
 			if st.Kind != "probe" {
@@ -286,8 +371,12 @@ func probeTable(s *Summary) table {
 					verdict = "fail: " + st.SLO.Reason
 				}
 			}
-			t.Rows = append(t.Rows, []string{v.Variant, strconv.Itoa(st.Repetition), num(st.Rate, 0), num(st.All.Rate, 0),
-				num(float64(st.All.Latency.P99)/1e6, 2), num(100*(1-st.All.Success), 2), verdict})
+			row := []string{v.Label(), strconv.Itoa(st.Repetition), num(st.Rate, 0), num(st.All.Rate, 0),
+				num(float64(st.All.Latency.P99)/1e6, 2), num(100*(1-st.All.Success), 2), verdict}
+			if dim != "" {
+				row = slices.Insert(row, 1, dimValue(s.Kind, st))
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	return t
@@ -314,6 +403,100 @@ func commandTable(s *Summary) table {
 		}
 		for _, c := range sortedKeys(per) {
 			t.Rows = append(t.Rows, []string{v.Variant, c, statOf(per[c]).Format(3)})
+		}
+	}
+	return t
+}
+
+// dimension names what a kind varies besides the rate, as a column
+// head; "" when nothing.
+func dimension(kind string) string {
+	switch kind {
+	case loadtest.KindStoreLatency:
+		return "added store RTT"
+	case loadtest.KindScaleOut:
+		return "instances"
+	}
+	return ""
+}
+
+// dimValue is st's value of its kind's dimension.
+func dimValue(kind string, st loadtest.Step) string {
+	switch kind {
+	case loadtest.KindStoreLatency:
+		return "+" + st.AddedLatency.String()
+	case loadtest.KindScaleOut:
+		return strconv.Itoa(instancesOf(st.Instances))
+	}
+	return ""
+}
+
+// dimOrder sorts st by its kind's dimension.
+func dimOrder(kind string, st loadtest.Step) float64 {
+	switch kind {
+	case loadtest.KindStoreLatency:
+		return float64(st.AddedLatency)
+	case loadtest.KindScaleOut:
+		return float64(instancesOf(st.Instances))
+	}
+	return 0
+}
+
+// stepTable is heldTable for a trade-off run: every group of steps that
+// share a variant pass, the kind's dimension, a step kind and a rate,
+// never merging steps measured under different conditions.
+func stepTable(s *Summary) table {
+	r := s.R
+	caption := "Every step, per variant (median (min–max) over repetitions; latencies in ms, CPU in µs per request)."
+	switch s.Kind {
+	case loadtest.KindStoreOutage:
+		caption += " Whole steps: the outage window is included."
+	case loadtest.KindRefreshStorm:
+		caption += " Whole steps: the storm is included."
+	case loadtest.KindScaleOut:
+		caption += " Server CPU is summed over the instances."
+	}
+	t := table{Caption: caption,
+		Head: []string{"variant", "kind", "offered req/s", "achieved req/s", "errors %", "server µs", "Redis µs", "sum µs", "Redis cmds", "p50", "p90", "p95", "p99", "max", "steps (gen-bound)"}}
+	dim := dimension(s.Kind)
+	if dim != "" {
+		t.Head = slices.Insert(t.Head, 1, dim)
+	}
+	type key struct {
+		dim  string
+		sort float64
+		kind string
+		rate float64
+	}
+	for _, v := range r.Variants {
+		by := map[key][]loadtest.Step{}
+		var keys []key
+		for _, st := range v.Steps {
+			k := key{dim: dimValue(s.Kind, st), sort: dimOrder(s.Kind, st), kind: st.Kind, rate: st.Rate}
+			if _, ok := by[k]; !ok {
+				keys = append(keys, k)
+			}
+			by[k] = append(by[k], st)
+		}
+		slices.SortFunc(keys, func(a, b key) int {
+			switch {
+			case a.sort != b.sort:
+				return cmpFloat(a.sort, b.sort)
+			case a.kind != b.kind:
+				return strings.Compare(b.kind, a.kind) // rate before probe
+			}
+			return cmpFloat(a.rate, b.rate)
+		})
+		for _, k := range keys {
+			p := merge(by[k], factsOf(v.Variant).Stateful)
+			row := []string{v.Label(), k.kind, num(k.rate, 0), p.Achieved.Format(0), p.ErrorPct.Format(2),
+				p.ServerCPU.Format(1), p.RedisCPU.Format(1), p.TotalCPU.Format(1), p.RedisCmds.Format(2),
+				p.P50.Format(2), p.P90.Format(2), p.P95.Format(2), p.P99.Format(2), p.Max.Format(2),
+				fmt.Sprintf("%d (%d)", p.Steps, p.GeneratorBound)}
+			if dim != "" {
+				row = slices.Insert(row, 1, k.dim)
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	return t

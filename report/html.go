@@ -32,9 +32,9 @@ figcaption { font-weight: bold; }
 <body>
 <h1>{{.Title}}</h1>
 <p>{{.Subtitle}}</p>
-{{range .Env}}{{if .Loud}}<p class="warn">⚠ {{.Text}}</p>
-{{end}}{{end}}
-<h2>Headline</h2>
+{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
+{{end}}
+{{if .Steady}}<h2>Headline</h2>
 {{template "table" .Headline}}
 <h2>The trade-off</h2>
 <ul>
@@ -53,7 +53,25 @@ figcaption { font-weight: bold; }
 {{end}}
 <h2>Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
-<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
+{{else}}{{range .Sections}}<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
+{{end}}{{range .Tables}}{{template "table" .}}{{end}}{{if .Findings}}<h3>Findings</h3>
+<ul>
+{{range .Findings}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{range .Charts}}<figure class="chart" id="chart-{{.Name}}">
+<figcaption>{{.Title}}</figcaption>
+{{.SVG}}
+</figure>
+{{end}}</section>
+{{end}}<h2>Where this was measured</h2>
+<ul>
+{{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
+{{end}}</ul>
+{{if .Details}}<h2>Details</h2>
+{{range .Details}}{{template "table" .}}{{end}}{{end}}
+{{end}}<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
 </body>
 </html>
 {{define "table"}}<table>
@@ -71,18 +89,33 @@ type htmlChart struct {
 	SVG         template.HTML
 }
 
+type htmlSection struct {
+	section
+	Charts []htmlChart
+}
+
+func htmlCharts(cs []Chart) []htmlChart {
+	var out []htmlChart
+	for _, c := range cs {
+		out = append(out, htmlChart{Name: c.Name, Title: c.Title, SVG: template.HTML(c.Inline())})
+	}
+	return out
+}
+
 // htmlPage renders d. The SVG comes from our own chart renderer, not
 // from results.json text, which is why it may go in unescaped; every
 // string that does come from results.json is escaped by the template.
 func htmlPage(d document) ([]byte, error) {
-	var charts []htmlChart
-	for _, c := range d.Charts {
-		charts = append(charts, htmlChart{Name: c.Name, Title: c.Title, SVG: template.HTML(c.Inline())})
+	var sections []htmlSection
+	for _, s := range d.Sections {
+		sections = append(sections, htmlSection{s, htmlCharts(s.Charts)})
 	}
 	data := struct {
 		document
-		Charts []htmlChart
-	}{d, charts}
+		Warnings []string
+		Charts   []htmlChart
+		Sections []htmlSection
+	}{d, d.Warnings(), htmlCharts(d.Charts), sections}
 	var b bytes.Buffer
 	if err := page.Execute(&b, data); err != nil {
 		return nil, err

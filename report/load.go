@@ -44,16 +44,25 @@ func check(r *loadtest.Results) error {
 	if r.RunID == "" {
 		return bad("run_id", "empty")
 	}
+	if r.Kind != "" && !slices.Contains(kinds, r.Kind) {
+		return bad("kind", "%q is not one of %v", r.Kind, kinds)
+	}
 	seen := map[string]bool{}
 	for i, v := range r.Variants {
 		f := fmt.Sprintf("variants[%d]", i)
 		switch {
 		case !slices.Contains(loadtest.Variants, v.Variant):
 			return bad(f+".variant", "%q is not one of %v", v.Variant, loadtest.Variants)
-		case seen[v.Variant]:
-			return bad(f+".variant", "%q appears twice", v.Variant)
+		case v.Routing != "" && v.Routing != loadtest.RoutingRoundRobin && v.Routing != loadtest.RoutingSticky:
+			return bad(f+".routing", "%q, want %s or %s", v.Routing, loadtest.RoutingRoundRobin, loadtest.RoutingSticky)
+		case seen[v.Label()]:
+			// A variant may appear twice only as two routings (scale-out).
+			return bad(f+".variant", "%q appears twice", v.Label())
 		}
-		seen[v.Variant] = true
+		seen[v.Label()] = true
+		if err := checkKindFields(v, f, bad); err != nil {
+			return err
+		}
 		if m := v.RedisMemory; m != nil && (m.Bytes < 0 || m.Keys < 0 || m.BytesPerUser < 0) {
 			return bad(f+".redis_memory", "negative figure")
 		}
@@ -74,12 +83,67 @@ func check(r *loadtest.Results) error {
 				return bad(g+".server.cpu_seconds_per_request", "%g is negative", s.Server.CPUPerRequest)
 			case s.Redis != nil && (s.Redis.CPUPerRequest < 0 || s.Redis.CommandsPerRequest < 0):
 				return bad(g+".redis", "negative figure")
+			case s.AddedLatency < 0:
+				return bad(g+".added_store_latency_ns", "%d is negative", s.AddedLatency)
+			case s.Instances < 0:
+				return bad(g+".instances", "%d is negative", s.Instances)
+			}
+			for k, p := range s.Phases {
+				if p.All.Success < 0 || p.All.Success > 1 {
+					return bad(fmt.Sprintf("%s.phases[%d].all.success", g, k), "%g, want 0..1", p.All.Success)
+				}
 			}
 		}
 		for j, m := range v.MaxRate {
 			g := fmt.Sprintf("%s.max_rate[%d]", f, j)
 			if m.Rate < 0 || m.FailedAt < 0 {
 				return bad(g+".rate", "negative rate")
+			}
+		}
+	}
+	return nil
+}
+
+// kinds are the scenario kinds this report renders.
+var kinds = []string{loadtest.KindSteady, loadtest.KindStoreLatency, loadtest.KindStoreOutage,
+	loadtest.KindRevocation, loadtest.KindScaleOut, loadtest.KindRefreshStorm}
+
+// checkKindFields rejects kind-specific results the sections could only
+// misreport: an outage or storm that names no recorded step, or a time
+// below -1 (the runner's "never").
+func checkKindFields(v loadtest.VariantResult, f string, bad func(field, format string, args ...any) error) error {
+	hasStep := func(index int) bool {
+		return slices.ContainsFunc(v.Steps, func(s loadtest.Step) bool { return s.Index == index })
+	}
+	for j, o := range v.Outages {
+		g := fmt.Sprintf("%s.outages[%d]", f, j)
+		switch {
+		case !hasStep(o.Step):
+			return bad(g+".step", "%d names no step of the variant", o.Step)
+		case o.FirstSuccess < -1 || o.Steady < -1:
+			return bad(g, "a recovery time below -1")
+		case o.RestoredAt < o.CutAt:
+			return bad(g+".restored_at_ns", "restored (%v) before cut (%v)", o.RestoredAt, o.CutAt)
+		}
+		for k, b := range o.Timeline {
+			if b.OK+b.Unauthorized+b.Unavailable+b.Errors+b.Other != b.Requests {
+				return bad(fmt.Sprintf("%s.timeline[%d]", g, k), "its status counts do not add up to its %d requests", b.Requests)
+			}
+		}
+	}
+	for j, st := range v.Storms {
+		if !hasStep(st.Step) {
+			return bad(fmt.Sprintf("%s.storms[%d].step", f, j), "%d names no step of the variant", st.Step)
+		}
+	}
+	for j, t := range v.Revocations {
+		g := fmt.Sprintf("%s.revocations[%d]", f, j)
+		if t.Window < -1 {
+			return bad(g+".window_ns", "%d is below -1", t.Window)
+		}
+		for _, w := range t.Windows {
+			if w < -1 {
+				return bad(g+".windows_ns", "%d is below -1", w)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authbench/authbench/loadtest"
 )
@@ -105,6 +106,61 @@ func TestDisjoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := statOf(tt.a).Disjoint(statOf(tt.b)); got != tt.want {
 				t.Errorf("Disjoint = %t, want %t", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLoadKindErrors: the trade-off kinds' fields a run never writes are
+// refused with the field named, before any section misreads them.
+func TestLoadKindErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fixture  string
+		edit     func(*loadtest.Results)
+		wantText string // "" means the edited results load
+	}{
+		{name: "unknown kind", fixture: "rates", edit: func(r *loadtest.Results) { r.Kind = "soak" }, wantText: "field kind"},
+		{name: "a sticky pass beside its round-robin one", fixture: "scale-out", edit: func(*loadtest.Results) {}},
+		{name: "the same pass twice", fixture: "scale-out", edit: func(r *loadtest.Results) { r.Variants[3].Routing = loadtest.RoutingRoundRobin },
+			wantText: "variants[3].variant"},
+		{name: "unknown routing", fixture: "scale-out", edit: func(r *loadtest.Results) { r.Variants[0].Routing = "random" },
+			wantText: "variants[0].routing"},
+		{name: "outage of no recorded step", fixture: "store-outage", edit: func(r *loadtest.Results) { r.Variants[1].Outages[0].Step = 99 },
+			wantText: "variants[1].outages[0].step"},
+		{name: "timeline counts that do not add up", fixture: "store-outage", edit: func(r *loadtest.Results) { r.Variants[0].Outages[1].Timeline[3].OK++ },
+			wantText: "variants[0].outages[1].timeline[3]"},
+		{name: "restored before cut", fixture: "store-outage", edit: func(r *loadtest.Results) { r.Variants[2].Outages[0].RestoredAt = time.Second },
+			wantText: "variants[2].outages[0].restored_at_ns"},
+		{name: "storm of no recorded step", fixture: "refresh-storm", edit: func(r *loadtest.Results) { r.Variants[0].Storms[2].Step = 0 },
+			wantText: "variants[0].storms[2].step"},
+		{name: "window below never", fixture: "revocation", edit: func(r *loadtest.Results) { r.Variants[0].Revocations[0].Window = -5 },
+			wantText: "variants[0].revocations[0].window_ns"},
+		{name: "negative added latency", fixture: "store-latency", edit: func(r *loadtest.Results) { r.Variants[0].Steps[0].AddedLatency = -1 },
+			wantText: "variants[0].steps[0].added_store_latency_ns"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Load(filepath.Join("testdata", tt.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(r)
+			dir := t.TempDir()
+			if err := r.Write(filepath.Join(dir, ResultsFile)); err != nil {
+				t.Fatal(err)
+			}
+			_, err = Load(dir)
+			switch {
+			case tt.wantText == "" && err != nil:
+				t.Fatalf("Load: %v, want it to load", err)
+			case tt.wantText == "":
+			case !errors.Is(err, ErrInvalid):
+				t.Fatalf("Load: err = %v, want ErrInvalid", err)
+			case !strings.Contains(err.Error(), tt.wantText):
+				t.Errorf("Load: err = %q, want it to name %q", err, tt.wantText)
 			}
 		})
 	}

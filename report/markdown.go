@@ -11,10 +11,12 @@ import (
 func markdown(d document) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", d.Title, d.Subtitle)
-	for _, l := range d.Env {
-		if l.Loud {
-			fmt.Fprintf(&b, "> **⚠ %s**\n\n", l.Text)
-		}
+	for _, w := range d.Warnings() {
+		fmt.Fprintf(&b, "> **⚠ %s**\n\n", w)
+	}
+	if !d.Steady {
+		mdTradeOff(&b, d)
+		return b.Bytes()
 	}
 	b.WriteString("## Headline\n\n")
 	mdTable(&b, d.Headline)
@@ -37,12 +39,52 @@ func markdown(d document) []byte {
 	for _, c := range d.Charts {
 		fmt.Fprintf(&b, "### %s\n\n![%s](%s)\n\n", c.Title, c.Title, c.File())
 	}
-	b.WriteString("## Details\n\n")
+	mdDetails(&b, d)
+	return b.Bytes()
+}
+
+// mdTradeOff writes a trade-off run: its sections first, then where it
+// was measured and the details.
+func mdTradeOff(b *bytes.Buffer, d document) {
+	for _, s := range d.Sections {
+		fmt.Fprintf(b, "## %s\n\n", s.Title)
+		for _, w := range s.Warnings {
+			fmt.Fprintf(b, "> **⚠ %s**\n\n", w)
+		}
+		for _, t := range s.Tables {
+			mdTable(b, t)
+		}
+		if len(s.Findings) > 0 {
+			b.WriteString("### Findings\n\n")
+			for _, f := range s.Findings {
+				fmt.Fprintf(b, "- %s\n", f)
+			}
+			b.WriteString("\n")
+		}
+		for _, c := range s.Charts {
+			fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", c.Title, c.Title, c.File())
+		}
+	}
+	b.WriteString("## Where this was measured\n\n")
+	for _, l := range d.Env {
+		if l.Loud {
+			fmt.Fprintf(b, "- **⚠ %s**\n", l.Text)
+		} else {
+			fmt.Fprintf(b, "- %s\n", l.Text)
+		}
+	}
+	b.WriteString("\n")
+	mdDetails(b, d)
+}
+
+func mdDetails(b *bytes.Buffer, d document) {
+	if len(d.Details) > 0 {
+		b.WriteString("## Details\n\n")
+	}
 	for _, t := range d.Details {
-		mdTable(&b, t)
+		mdTable(b, t)
 	}
 	b.WriteString("Rendered from results.json by \"authbench report\"; re-render with `authbench report <run-dir>`.\n")
-	return b.Bytes()
 }
 
 func mdTable(b *bytes.Buffer, t table) {

@@ -60,6 +60,16 @@ func TestWriteGolden(t *testing.T) {
 			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}},
 		{name: "max-rate search, embedded unmeasured Redis", fixture: "search",
 			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request"}},
+		{name: "store latency: rates and search per added round trip", fixture: "store-latency",
+			wantCharts: []string{"store-latency-p99", "store-latency-max-rate"}},
+		{name: "store outage: fail-closed, recovery, health", fixture: "store-outage",
+			wantCharts: []string{"store-outage-timeline"}},
+		{name: "revocation: window per variant and action", fixture: "revocation",
+			wantCharts: []string{"revocation-window"}},
+		{name: "scale-out: round-robin and sticky on 1, 2, 4 instances", fixture: "scale-out",
+			wantCharts: []string{"scale-out-cpu", "scale-out-redis"}},
+		{name: "refresh storm: cost per refresh and /api/me around it", fixture: "refresh-storm",
+			wantCharts: []string{"refresh-storm-me-p99"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

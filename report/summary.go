@@ -119,7 +119,15 @@ type VariantSummary struct {
 
 // Summary is a run reduced to what the report shows.
 type Summary struct {
-	R        *loadtest.Results
+	R *loadtest.Results
+	// Kind is the run's kind; results written before kinds existed are
+	// steady.
+	Kind string
+	// Baseline says which steps Variants summarises when the run varied
+	// something besides the rate ("+0s added store latency", "1
+	// instance"); empty when it summarises every step. Figures measured
+	// under different conditions are never merged into one cell.
+	Baseline string
 	Variants []VariantSummary
 	// HeldRates is the union of held rates over variants, ascending.
 	HeldRates []float64
@@ -127,7 +135,8 @@ type Summary struct {
 	BoundSteps []string
 }
 
-// Variant returns the summary of the named variant, or nil.
+// Variant returns the summary of the named variant (its Label: a sticky
+// pass is "session-memory (sticky)"), or nil.
 func (s *Summary) Variant(name string) *VariantSummary {
 	for i := range s.Variants {
 		if s.Variants[i].Name == name {
@@ -137,15 +146,23 @@ func (s *Summary) Variant(name string) *VariantSummary {
 	return nil
 }
 
-// Summarise reduces r to per-variant figures with their spread.
+// Summarise reduces r to per-variant figures with their spread. For a
+// store-latency or scale-out run it summarises the baseline steps only
+// (the smallest added latency, the fewest instances; see
+// Summary.Baseline): the kind's own section shows the rest.
 func Summarise(r *loadtest.Results) *Summary {
-	s := &Summary{R: r}
+	s := &Summary{R: r, Kind: kindOf(r)}
+	keep, baseline := baselineFilter(r)
+	s.Baseline = baseline
 	for _, v := range r.Variants {
-		vs := VariantSummary{Name: v.Variant, Facts: factsOf(v.Variant), Error: v.Error}
+		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v.Variant), Error: v.Error}
 		var held, probes []loadtest.Step
 		for _, st := range v.Steps {
 			if st.GeneratorBound {
-				s.BoundSteps = append(s.BoundSteps, v.Variant+" "+st.Kind+" "+num(st.Rate, 0)+" req/s (repetition "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
+				s.BoundSteps = append(s.BoundSteps, v.Label()+" "+st.Kind+" "+num(st.Rate, 0)+" req/s"+condition(s.Kind, st.AddedLatency, st.Instances)+" (repetition "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
+			}
+			if !keep(st.AddedLatency, st.Instances) {
+				continue
 			}
 			if st.Kind == "rate" {
 				held = append(held, st)
@@ -161,7 +178,13 @@ func Summarise(r *loadtest.Results) *Summary {
 			}
 		}
 		var rates []float64
+		var maxRates []loadtest.MaxRate
 		for _, m := range v.MaxRate {
+			if keep(m.AddedLatency, m.Instances) {
+				maxRates = append(maxRates, m)
+			}
+		}
+		for _, m := range maxRates {
 			rates = append(rates, m.Rate)
 			vs.MaxRateBound = vs.MaxRateBound || m.GeneratorBound
 			vs.MaxRateOpen = vs.MaxRateOpen || (m.FailedAt == 0 && m.Rate > 0)
@@ -174,10 +197,10 @@ func Summarise(r *loadtest.Results) *Summary {
 		case len(vs.Held) > 0:
 			p := vs.Held[len(vs.Held)-1]
 			vs.Ref, vs.RefLabel = &p, "at "+num(p.Rate, 0)+" req/s"
-		case len(v.MaxRate) > 0:
+		case len(maxRates) > 0:
 			// The passing probe at each repetition's max rate.
 			var at []loadtest.Step
-			for _, m := range v.MaxRate {
+			for _, m := range maxRates {
 				for _, st := range probes {
 					if st.Repetition == m.Repetition && st.Rate == m.Rate && st.SLO != nil && st.SLO.Pass {
 						at = append(at, st)
@@ -193,6 +216,74 @@ func Summarise(r *loadtest.Results) *Summary {
 	}
 	slices.Sort(s.HeldRates)
 	return s
+}
+
+// kindOf is r's kind; results written before kinds existed are steady.
+func kindOf(r *loadtest.Results) string {
+	if r.Kind == "" {
+		return loadtest.KindSteady
+	}
+	return r.Kind
+}
+
+// instancesOf reads Step.Instances and MaxRate.Instances, where 0 means one.
+func instancesOf(n int) int { return max(n, 1) }
+
+// baselineFilter returns which steps and max-rate results Summarise
+// keeps (by their added store latency and instance count) and how to
+// describe them: for store-latency the smallest added latency, for
+// scale-out the fewest instances, otherwise everything.
+func baselineFilter(r *loadtest.Results) (func(added time.Duration, instances int) bool, string) {
+	all := func(time.Duration, int) bool { return true }
+	switch kindOf(r) {
+	case loadtest.KindStoreLatency:
+		lo, ok := time.Duration(0), false
+		for _, v := range r.Variants {
+			for _, st := range v.Steps {
+				if !ok || st.AddedLatency < lo {
+					lo, ok = st.AddedLatency, true
+				}
+			}
+		}
+		if !ok {
+			return all, ""
+		}
+		return func(d time.Duration, _ int) bool { return d == lo }, "+" + lo.String() + " added store latency"
+	case loadtest.KindScaleOut:
+		lo, ok := 0, false
+		for _, v := range r.Variants {
+			for _, st := range v.Steps {
+				if n := instancesOf(st.Instances); !ok || n < lo {
+					lo, ok = n, true
+				}
+			}
+		}
+		if !ok {
+			return all, ""
+		}
+		return func(_ time.Duration, n int) bool { return instancesOf(n) == lo }, plural(lo, "instance")
+	}
+	return all, ""
+}
+
+// condition describes a step's added latency or instance count where
+// the run's kind varies it: " at +5ms store latency", " on 4 instances".
+func condition(kind string, added time.Duration, instances int) string {
+	switch kind {
+	case loadtest.KindStoreLatency:
+		return " at +" + added.String() + " store latency"
+	case loadtest.KindScaleOut:
+		return " on " + plural(instancesOf(instances), "instance")
+	}
+	return ""
+}
+
+// plural is "1 instance", "4 instances".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // points groups steps by offered rate.

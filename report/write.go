@@ -19,18 +19,29 @@ const (
 type Rendered struct {
 	Markdown []byte
 	HTML     []byte
-	// Charts are linked from Markdown (as Chart.File()) and inlined in HTML.
+	// Charts are linked from Markdown (as Chart.File()) and inlined in
+	// HTML, in the order they appear.
 	Charts []Chart
 }
 
 // Render renders r without touching the disk.
 func Render(r *loadtest.Results) (*Rendered, error) {
 	s := Summarise(r)
-	charts, err := Charts(s)
+	var charts []Chart
+	if s.Kind == loadtest.KindSteady {
+		var err error
+		if charts, err = Charts(s); err != nil {
+			return nil, fmt.Errorf("report %s: %w", r.RunID, err)
+		}
+	}
+	sections, err := sectionsOf(s)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", r.RunID, err)
 	}
-	d := build(s, charts)
+	d := build(s, charts, sections)
+	for _, sec := range sections {
+		charts = append(charts, sec.Charts...)
+	}
 	h, err := htmlPage(d)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: html: %w", r.RunID, err)

@@ -38,6 +38,7 @@ package storeproxy
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -290,5 +291,61 @@ func (p *Proxy) Close() error {
 	p.closed = true
 	p.tp.Stop() // does nothing when cut
 	p.ctl.close()
+	return nil
+}
+
+// healTimeout bounds Heal's PING, on top of the latency set.
+const healTimeout = time.Second
+
+// Heal checks that the proxy still forwards: it sends a Redis PING through
+// it on a new connection. If that fails while the proxy is not cut, it
+// restarts the proxy on the same address (as Cut then Restore) and reports
+// true.
+//
+// Why: toxiproxy's accept loop (v2.5.0, proxy.go server) returns for good
+// on any Accept error, for instance EMFILE when an overloaded step leaves
+// the process out of file descriptors, and nothing tells its owner. The
+// proxy then keeps its listener open, so new connections are taken by the
+// kernel and never served: every later step would measure a dead store.
+// A runner calls Heal between steps, not during them.
+func (p *Proxy) Heal() (bool, error) {
+	p.mu.Lock()
+	closed, cut := p.closed, p.cut
+	p.mu.Unlock()
+	if closed {
+		return false, ErrClosed
+	}
+	if cut || ping(p.addr, healTimeout+p.Latency()) == nil {
+		return false, nil
+	}
+	if err := p.Cut(); err != nil {
+		return false, err
+	}
+	if err := p.Restore(); err != nil {
+		return true, err
+	}
+	return true, ping(p.addr, healTimeout+p.Latency())
+}
+
+// ping sends one Redis PING to addr on a new connection and waits for
+// +PONG.
+func ping(addr string, timeout time.Duration) error {
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return err
+	}
+	buf := make([]byte, 7)
+	n, err := io.ReadFull(c, buf)
+	if err != nil {
+		return err
+	}
+	if string(buf[:n]) != "+PONG\r\n" {
+		return fmt.Errorf("storeproxy: PING through %s answered %q", addr, buf[:n])
+	}
 	return nil
 }

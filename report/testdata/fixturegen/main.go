@@ -52,6 +52,11 @@ func main() {
 		{"rates/results.json", func() *loadtest.Results { return ratesRun(1, "2026-11-27T215012Z-quick", 1.0) }},
 		{"rates-new/results.json", func() *loadtest.Results { return ratesRun(2, "2026-11-28T091500Z-quick", 0.8) }},
 		{"search/results.json", searchRun},
+		{"store-latency/results.json", storeLatencyRun},
+		{"store-outage/results.json", outageRun},
+		{"revocation/results.json", revocationRun},
+		{"scale-out/results.json", scaleOutRun},
+		{"refresh-storm/results.json", stormRun},
 	} {
 		p := filepath.Join(dir, f.path)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
