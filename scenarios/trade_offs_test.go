@@ -128,8 +128,8 @@ func TestRevocation(t *testing.T) {
 				if tr.Window != 0 || tr.RefreshStatus != http.StatusUnauthorized {
 					t.Errorf("%s: window %v, refresh replay %d; want refused at once (0, 401)", name, tr.Window, tr.RefreshStatus)
 				}
-				if tr.Status != http.StatusNoContent {
-					t.Errorf("%s: status %d, want 204", name, tr.Status)
+				if tr.Status != http.StatusNoContent || tr.Revocation != "immediate" {
+					t.Errorf("%s: status %d, Authbench-Revocation %q; want 204 immediate", name, tr.Status, tr.Revocation)
 				}
 			}
 			want := []bool{true, true}

@@ -187,6 +187,9 @@ func TestRevokeUser(t *testing.T) {
 				return
 			}
 			wantStatus(t, "revoke-user", r, http.StatusNoContent)
+			if got := r.header.Get("Authbench-Revocation"); got != "immediate" {
+				t.Errorf("revoke-user Authbench-Revocation = %q, want immediate", got)
+			}
 			for i, c := range []*client{victim1, victim2} {
 				if r := c.do(http.MethodGet, "/api/me", ""); r.code != http.StatusUnauthorized {
 					t.Errorf("victim %d me after revoke-user: %d, want 401", i+1, r.code)

@@ -232,6 +232,9 @@ func (s *Server) revokeUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// As for logout: say what the revocation achieved. A backend that
+	// cannot revoke answered 501 above.
+	w.Header().Set("Authbench-Revocation", "immediate")
 	w.WriteHeader(http.StatusNoContent)
 }
 
