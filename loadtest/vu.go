@@ -32,7 +32,6 @@ type pool struct {
 	// i logs in on bases[i%n]; afterwards routing picks per request.
 	bases    []string
 	routing  string // RoutingRoundRobin or RoutingSticky
-	rr       int    // round-robin cursor
 	password string
 	mix      Mix
 	// storm, when set, adds a refresh of every user during a window.
@@ -283,14 +282,14 @@ func (p *pool) pick(i int) string {
 	if p.routing == RoutingSticky {
 		return p.bases[i%n]
 	}
-	// Requests go to the instances in turn. The targeter also visits the
-	// users in turn, so with a user count divisible by n every user would
-	// meet the same instance each time: accidental stickiness. Shifting
-	// the turn by one at each pass over the users breaks that, as the
-	// interleaving of many clients does at a real balancer.
-	b := p.bases[(p.rr+p.rr/len(p.vus))%n]
-	p.rr++
-	return b
+	// Round-robin as one user sees it: behind a balancer that rotates
+	// over many interleaved clients, which instance a user's next request
+	// reaches is unrelated to where its last one went, so it is drawn
+	// here. Rotating a counter instead would line up with the targeter,
+	// which visits the users in a fixed order: each user would meet the
+	// same instance every time (or never the same twice), a stickiness
+	// (or an anti-stickiness) no real balancer has.
+	return p.bases[p.rng.IntN(n)]
 }
 
 // observe updates user vu's state from the response to one of its

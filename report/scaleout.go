@@ -120,7 +120,7 @@ func scaleOutSection(s *Summary) (section, error) {
 			t.Rows = append(t.Rows, row)
 		}
 	}
-	t.Notes = append(t.Notes, "success: the share of requests answered 2xx/3xx. round-robin sends each request to the next instance; sticky sends all of a user's requests to one.")
+	t.Notes = append(t.Notes, "success: the share of requests answered 2xx/3xx. round-robin spreads requests evenly over the instances with no affinity (a user's next request reaches any instance, as behind a round-robin balancer shared by many clients); sticky sends all of a user's requests to one.")
 	sec.Tables = append(sec.Tables, t)
 
 	rates := heldRates(r)
@@ -176,7 +176,24 @@ func correctnessFindings(r *loadtest.Results, sec *section, at func(string, int)
 			steps = append(steps, fmt.Sprintf("%s on %s", pct(c.success, 0), plural(c.instances, "instance")))
 		}
 		if v.Variant == "session-memory" && v.Routing != loadtest.RoutingSticky {
-			f := fmt.Sprintf("Behind round-robin, session-memory answered %s: a session held in one process's memory works only on the instance that issued the cookie, and round-robin sends most requests elsewhere (about 1 in n reaches the right one)", sentence(steps))
+			// GET /api/me alone shows the 1-in-n: every refused one is
+			// followed by a login, which succeeds wherever it lands.
+			var me []string
+			for _, c := range scaleCellsAt(r, v, rate) {
+				var xs []float64
+				for _, st := range v.Steps {
+					if m, ok := st.Routes[loadtest.RouteMe]; ok && m.Requests > 0 && st.Rate == rate && max(st.Instances, 1) == c.instances {
+						xs = append(xs, m.Success)
+					}
+				}
+				if len(xs) > 0 {
+					me = append(me, fmt.Sprintf("%s on %s", pct(statOf(xs), 0), plural(c.instances, "instance")))
+				}
+			}
+			f := fmt.Sprintf("Behind round-robin, session-memory answered %s of all requests: a session held in one process's memory works only on the instance that issued the cookie, and without affinity a user's next request reaches that instance about 1 time in n", sentence(steps))
+			if len(me) > 0 {
+				f += fmt.Sprintf(" (GET /api/me alone: %s; each refused one sends the user back to log in, and the login succeeds wherever it lands)", sentence(me))
+			}
 			for _, w := range r.Variants {
 				if w.Variant == v.Variant && w.Routing == loadtest.RoutingSticky {
 					if c := at(w.Label(), nMax); c != nil && c.success.Ok() {

@@ -160,7 +160,7 @@ func TestSectionFindings(t *testing.T) {
 			want: []string{
 				"| session-memory | round-robin | 2 | 800 | ",
 				"| session-memory (sticky) | sticky | 4 | 800 | ",
-				"Behind round-robin, session-memory answered 100% (100–100) on 1 instance, 50% (50–50) on 2 instances and 25% (25–25) on 4 instances: a session held in one process's memory works only on the instance that issued the cookie",
+				"Behind round-robin, session-memory answered 100% (100–100) on 1 instance, 50% (50–50) on 2 instances and 25% (25–25) on 4 instances of all requests: a session held in one process's memory works only on the instance that issued the cookie",
 				"with sticky routing it answered 100% (100–100) on 4 instances",
 				"This machine has 2 cores: 4 server processes share them with each other and the load generator, so more processes cannot add capacity here",
 				"its commands per second follow the requests (800 req/s), not the processes",
