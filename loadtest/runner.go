@@ -255,33 +255,29 @@ func (r *runner) run(ctx context.Context) error {
 			}
 		})
 	case KindStoreOutage:
-		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
-			for _, lv := range live {
-				for _, rate := range sc.Rates {
-					if ctx.Err() != nil {
-						return
-					}
-					r.outageStep(ctx, lv, rep, rate)
-				}
-			}
-		})
+		return r.runLive(ctx, passes, r.eachRate(ctx, r.outageStep))
 	case KindRefreshStorm:
-		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
-			for _, lv := range live {
-				for _, rate := range sc.Rates {
-					if ctx.Err() != nil {
-						return
-					}
-					r.stormStep(ctx, lv, rep, rate)
-				}
-			}
-		})
+		return r.runLive(ctx, passes, r.eachRate(ctx, r.stormStep))
 	}
 	return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
 		for _, lv := range live {
 			r.runRepetition(ctx, lv, rep)
 		}
 	})
+}
+
+// eachRate is a repetition that runs step once per variant and rate.
+func (r *runner) eachRate(ctx context.Context, step func(context.Context, *liveVariant, int, float64)) func(int, []*liveVariant) {
+	return func(rep int, live []*liveVariant) {
+		for _, lv := range live {
+			for _, rate := range r.sc.Rates {
+				if ctx.Err() != nil {
+					return
+				}
+				step(ctx, lv, rep, rate)
+			}
+		}
+	}
 }
 
 // passSpec is one set of servers to measure: a variant on some number of

@@ -287,31 +287,18 @@ func storeLoadFinding(r *loadtest.Results, at func(string, int) *scaleCell, rate
 
 // scaleChart: one figure against instances, one line per variant pass.
 func scaleChart(r *loadtest.Results, cells map[string][]scaleCell, rate float64, title, ylabel string, get func(scaleCell) Stat) (*plot.Plot, error) {
-	p := newPlot(title, "server processes", ylabel)
-	hi, any := 0.0, false
-	for _, v := range r.Variants {
-		var xys plotter.XYs
+	p, err := variantLines(newPlot(title, "server processes", ylabel), r, func(v loadtest.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if st := get(c); c.rate == rate && st.Ok() {
 				xys = append(xys, plotter.XY{X: float64(c.instances), Y: st.Median})
-				hi = math.Max(hi, st.Median)
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		if err := addVariantLine(p, v, xys); err != nil {
-			return nil, err
-		}
-		any = true
+		return xys
+	})
+	if p != nil {
+		p.X.Tick.Marker = instanceTicks{}
 	}
-	if !any {
-		return nil, nil
-	}
-	p.X.Min = 0
-	legendRoom(p, hi, len(r.Variants))
-	p.X.Tick.Marker = instanceTicks{}
-	return p, nil
+	return p, err
 }
 
 // instanceTicks labels whole instance counts only.

@@ -79,6 +79,31 @@ func chartOf(name, title string, p *plot.Plot, err error) ([]Chart, error) {
 
 // addVariantLine draws one variant's line in its colour; a sticky pass
 // is dashed, so it reads as the same variant routed differently.
+// variantLines draws one line per variant pass from points and readies
+// the axes; it returns nil when no pass has a point (no chart at all).
+func variantLines(p *plot.Plot, r *loadtest.Results, points func(loadtest.VariantResult) plotter.XYs) (*plot.Plot, error) {
+	hi, any := 0.0, false
+	for _, v := range r.Variants {
+		xys := points(v)
+		if len(xys) == 0 {
+			continue
+		}
+		for _, xy := range xys {
+			hi = math.Max(hi, xy.Y)
+		}
+		if err := addVariantLine(p, v, xys); err != nil {
+			return nil, err
+		}
+		any = true
+	}
+	if !any {
+		return nil, nil
+	}
+	p.X.Min = 0
+	legendRoom(p, hi, len(r.Variants))
+	return p, nil
+}
+
 func addVariantLine(p *plot.Plot, v loadtest.VariantResult, xys plotter.XYs) error {
 	return addVariantLineDots(p, v, xys, true)
 }

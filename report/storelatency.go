@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -305,55 +304,25 @@ func capacityFinding(r *loadtest.Results, cells map[string][]latencyCell, lo, hi
 // latencyChart: p99 at rate against added latency, one line per variant.
 func latencyChart(r *loadtest.Results, cells map[string][]latencyCell, rate float64) (*plot.Plot, error) {
 	p := newPlot("p99 at "+num(rate, 0)+" req/s against added store round trip", "added store round trip (ms)", "p99 latency (ms)")
-	hi, any := 0.0, false
-	for _, v := range r.Variants {
-		var xys plotter.XYs
+	return variantLines(p, r, func(v loadtest.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if pt, ok := c.held[rate]; ok && pt.P99.Ok() {
 				xys = append(xys, plotter.XY{X: ms(c.added), Y: pt.P99.Median})
-				hi = math.Max(hi, pt.P99.Median)
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		if err := addVariantLine(p, v, xys); err != nil {
-			return nil, err
-		}
-		any = true
-	}
-	if !any {
-		return nil, nil
-	}
-	p.X.Min = 0
-	legendRoom(p, hi, len(r.Variants))
-	return p, nil
+		return xys
+	})
 }
 
 // capacityChart: max sustainable rate against added latency.
 func capacityChart(r *loadtest.Results, cells map[string][]latencyCell) (*plot.Plot, error) {
 	p := newPlot("Max sustainable rate against added store round trip", "added store round trip (ms)", "max rate (req/s)")
-	hi, any := 0.0, false
-	for _, v := range r.Variants {
-		var xys plotter.XYs
+	return variantLines(p, r, func(v loadtest.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if c.max.MaxRate.Ok() {
 				xys = append(xys, plotter.XY{X: ms(c.added), Y: c.max.MaxRate.Median})
-				hi = math.Max(hi, c.max.MaxRate.Median)
 			}
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		if err := addVariantLine(p, v, xys); err != nil {
-			return nil, err
-		}
-		any = true
-	}
-	if !any {
-		return nil, nil
-	}
-	p.X.Min = 0
-	legendRoom(p, hi, len(r.Variants))
-	return p, nil
+		return xys
+	})
 }
