@@ -607,8 +607,6 @@ type attackOpts struct {
 	marks []*mark
 	// onResult sees every result with its route, after the pool did.
 	onResult func(route string, res *vegeta.Result)
-	// onStart is told the attack's start time, before the first hit.
-	onStart func(t0 time.Time)
 }
 
 // mark is one point in an attack; the fields after do are filled in.
@@ -675,9 +673,6 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 	gen0 := selfCPU()
 	t0 := time.Now()
 	st.Started = t0.UTC()
-	if opts.onStart != nil {
-		opts.onStart(t0)
-	}
 
 	maxW := uint64(math.MaxUint64)
 	if r.sc.MaxWorkers > 0 {

@@ -13,25 +13,30 @@ import (
 // the pool, and stormPacer adds users/window hits per second, so the
 // storm keeps up. Called with the pool's lock held.
 type storm struct {
-	start, end time.Time
+	start, end time.Time // zero until begin
+	window     time.Duration
 	users      int
 	done       []bool
 	sent       int
 	now        func() time.Time
 }
 
-func newStorm(users int, start time.Time, window time.Duration) *storm {
-	return &storm{start: start, end: start.Add(window), users: users, done: make([]bool, users), now: time.Now}
+func newStorm(users int, window time.Duration) *storm {
+	return &storm{window: window, users: users, done: make([]bool, users), now: time.Now}
+}
+
+// begin starts the storm now. The step's mark calls it, so every storm
+// refresh starts after the mark's time and falls in the storm phase.
+func (s *storm) begin() {
+	s.start = s.now()
+	s.end = s.start.Add(s.window)
 }
 
 func (s *storm) due(i int) bool {
-	if s.sent >= s.users || i < 0 || i >= len(s.done) || s.done[i] {
+	if s.start.IsZero() || s.sent >= s.users || i < 0 || i >= len(s.done) || s.done[i] {
 		return false
 	}
 	now := s.now()
-	if now.Before(s.start) {
-		return false
-	}
 	want := s.users
 	if now.Before(s.end) {
 		want = int(float64(s.users)*float64(now.Sub(s.start))/float64(s.end.Sub(s.start))) + 1

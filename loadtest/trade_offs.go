@@ -108,19 +108,22 @@ func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks 
 			bounds = append(bounds, mk)
 		}
 	}
-	end.applied = st.Wall
+	end.applied, end.began = st.Wall, st.Wall
 	bounds = append(bounds, &end)
 	out := make([]Phase, 0, len(bounds)-1)
 	for i := 0; i+1 < len(bounds) && i < len(names); i++ {
 		a, b := bounds[i], bounds[i+1]
 		m := newStepMetrics()
+		// Requests split where a mark began: its action (a cut, the
+		// storm's start) takes effect from then on. Costs are read after
+		// it, a few hundred microseconds later.
 		for j := range results {
 			off := results[j].res.Timestamp.Sub(t0)
-			if off >= a.applied && (off < b.applied || i+2 == len(bounds)) {
+			if off >= a.began && (off < b.began || i+2 == len(bounds)) {
 				m.add(results[j].route, &results[j].res)
 			}
 		}
-		ph := Phase{Name: names[i], Start: a.applied, End: b.applied}
+		ph := Phase{Name: names[i], Start: a.began, End: b.began}
 		ph.All, ph.Routes = m.close()
 		ph.Server = processCost(*a, *b, ph.All.Requests, b.applied-a.applied)
 		if a.redisOK && b.redisOK {
@@ -143,7 +146,7 @@ func (r *runner) stepWithMarks(ctx context.Context, lv *liveVariant, rep int, ra
 	total := len(r.sc.Rates) * r.sc.Repetitions
 	st := r.step(ctx, lv, "rate", rep, len(vr.Steps)+1, total, rate, opts)
 	m0 = *start
-	m0.applied = 0
+	m0.began, m0.applied = 0, 0
 	r.snapshot(ctx, lv.pids, &m1)
 	return st, results, m0, m1
 }
@@ -307,18 +310,19 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 	users := len(lv.pool.vus)
 	extra := float64(users) / q.Window.D().Seconds()
 	from, to := q.Before.D(), (q.Before + q.Window).D()
-	stormStart := &mark{at: from}
+	sto := newStorm(users, q.Window.D())
+	lv.pool.mu.Lock()
+	lv.pool.storm = sto
+	lv.pool.mu.Unlock()
+	stormStart := &mark{at: from, do: func() {
+		lv.pool.mu.Lock()
+		sto.begin()
+		lv.pool.mu.Unlock()
+	}}
 	stormEnd := &mark{at: to}
-	var sto *storm
 	st, results, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{
 		pacer: stormPacer{base: rate, extra: extra, start: from, end: to},
 		marks: []*mark{stormStart, stormEnd},
-		onStart: func(t0 time.Time) {
-			sto = newStorm(users, t0.Add(from), q.Window.D())
-			lv.pool.mu.Lock()
-			lv.pool.storm = sto
-			lv.pool.mu.Unlock()
-		},
 	})
 	lv.pool.mu.Lock()
 	lv.pool.storm = nil

@@ -48,12 +48,13 @@ func TestStormPacer(t *testing.T) {
 func TestStormDue(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	now := t0
-	s := newStorm(10, t0.Add(time.Second), 2*time.Second)
+	s := newStorm(10, 2*time.Second)
 	s.now = func() time.Time { return now }
 	if s.due(0) {
 		t.Fatal("due before the storm")
 	}
 	now = t0.Add(time.Second) // storm start: one refresh allowed
+	s.begin()
 	if !s.due(0) || s.due(1) {
 		t.Fatal("want exactly one refresh at the storm's start")
 	}
