@@ -53,7 +53,7 @@ func TestSectionFindings(t *testing.T) {
 			name: "store latency: stateful p99 rises per added ms, jwt flat, proxy cost stated", fixture: "store-latency",
 			want: []string{
 				"by itself makes a Redis GET take 118.0 µs instead of 61.0 µs (+57 µs per round trip)",
-				"From +0s to +5ms added round trip, p99 at 600 req/s went: jwt ",
+				"From +0s to +5ms added round trip, at 600 req/s: jwt p50 ",
 				"ms per added ms",
 				"jwt-blacklist and session paid the added round trip in their requests' latency, while jwt stayed flat: it never asks Redis.",
 				"Max sustainable rate from +0s to +5ms: ",
