@@ -210,10 +210,13 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 		for _, f := range []struct {
 			name string
 			d    Duration
-		}{{"before", q.Before}, {"window", q.Window}, {"after", q.After}, {"bucket", q.Bucket}} {
+		}{{"before", q.Before}, {"window", q.Window}, {"after", q.After}} {
 			if f.d <= 0 {
-				bad("$.outage."+f.name, "outage.%s: must be positive", f.name)
+				bad("$.outage."+f.name, "outage.%s: %s: must be positive", f.name, f.d.D())
 			}
+		}
+		if q.Bucket < Duration(time.Millisecond) || (q.Window > 0 && q.Bucket > q.Window) {
+			bad("$.outage.bucket", "outage.bucket: %s: want 1ms up to outage.window (%s)", q.Bucket.D(), q.Window.D())
 		}
 		if s.Duration != q.Before+q.Window+q.After {
 			bad("$.duration", "duration: %s, but an outage step lasts outage.before+window+after = %s; leave duration out", s.Duration.D(), (q.Before + q.Window + q.After).D())
@@ -228,7 +231,7 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 			d    Duration
 		}{{"before", q.Before}, {"window", q.Window}, {"after", q.After}} {
 			if f.d <= 0 {
-				bad("$.refresh_storm."+f.name, "refresh_storm.%s: must be positive", f.name)
+				bad("$.refresh_storm."+f.name, "refresh_storm.%s: %s: must be positive", f.name, f.d.D())
 			}
 		}
 		if s.Duration != q.Before+q.Window+q.After {
@@ -254,7 +257,7 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 			bad("$.revocation.measure_access_ttl", "revocation.measure_access_ttl: %s: want at least 1s (JWT times have one-second resolution)", q.MeasureAccessTTL.D())
 		}
 		if q.Poll <= 0 {
-			bad("$.revocation.poll", "revocation.poll: must be positive")
+			bad("$.revocation.poll", "revocation.poll: %s: must be positive", q.Poll.D())
 		}
 		if q.Timeout <= q.MeasureAccessTTL {
 			bad("$.revocation.timeout", "revocation.timeout: %s: must exceed measure_access_ttl %s", q.Timeout.D(), q.MeasureAccessTTL.D())

@@ -267,11 +267,15 @@ type StormResult struct {
 	Step int `json:"step"`
 	// Refreshes is the storm's refreshes sent (one per logged-in user).
 	Refreshes uint64 `json:"refreshes"`
+	// InWindow is how many of them were sent within the window; the rest
+	// went out just after it (users busy when their turn came).
+	InWindow uint64 `json:"in_window"`
 	// StormRate is the refresh rate added during the window (per second).
 	StormRate float64 `json:"storm_rate"`
 	// CPUPerRefresh is the server+Redis CPU the storm added per refresh:
 	// (CPU during the storm − the before phase's CPU rate × the storm's
-	// wall time) / refreshes. Absent (0) when CPU was not measured.
+	// wall time) / the refreshes sent within the window. Absent (0) when
+	// CPU was not measured.
 	CPUPerRefresh float64 `json:"cpu_seconds_per_refresh"`
 }
 
@@ -375,6 +379,11 @@ type Step struct {
 	Instances int `json:"instances,omitempty"`
 	// Phases split the step in time (store-outage, refresh-storm).
 	Phases []Phase `json:"phases,omitempty"`
+	// t0 is Started with Go's monotonic clock reading kept (not written):
+	// request timestamps and marks are compared against it, so a
+	// wall-clock adjustment during the step cannot move a request into
+	// another phase.
+	t0 time.Time
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`

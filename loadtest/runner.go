@@ -203,12 +203,12 @@ func (r *runner) run(ctx context.Context) error {
 		if err := r.startProxy(ctx); err != nil {
 			return err
 		}
+		defer os.RemoveAll(filepath.Join(r.dir, "keys"))
 		jf, sf, err := sharedKeys(r.dir, sc.Backend.Alg)
 		if err != nil {
 			return fmt.Errorf("loadtest: keys: %w", err)
 		}
 		r.keyFile, r.sessionKeyFile = jf, sf
-		defer os.RemoveAll(filepath.Join(r.dir, "keys"))
 	}
 
 	r.setupPinning()
@@ -488,6 +488,9 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 			}
 		}
 	}
+	// A scale-out entry is reused across instance counts: these describe
+	// the latest pass.
+	vr().ServerPID, vr().ServerPIDs = 0, nil
 	if len(lv.pids) == 1 {
 		vr().ServerPID = lv.pids[0]
 	} else if len(lv.pids) > 1 {
@@ -672,7 +675,7 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 	r.snapshot(ctx, pids, &m0)
 	gen0 := selfCPU()
 	t0 := time.Now()
-	st.Started = t0.UTC()
+	st.Started, st.t0 = t0.UTC(), t0
 
 	maxW := uint64(math.MaxUint64)
 	if r.sc.MaxWorkers > 0 {

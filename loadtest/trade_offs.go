@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,11 @@ func (r *runner) healProxy(label string, index int) {
 	if r.proxy == nil {
 		return
 	}
+	// A restore that failed after an outage left the store cut; no step
+	// may silently run against that.
+	if err := r.proxy.Restore(); err != nil {
+		r.note(fmt.Sprintf("%s step %d: the store proxy is still cut and could not be restored: %v", label, index, err))
+	}
 	healed, err := r.proxy.Heal()
 	switch {
 	case err != nil:
@@ -87,21 +93,34 @@ func (r *runner) measureRTT(ctx context.Context, added time.Duration) {
 type kept struct {
 	route string
 	res   vegeta.Result
+	// storm marks a refresh-storm request: it belongs to the storm
+	// phase even when vegeta stamped it (before asking the targeter) a
+	// moment before the storm's mark.
+	storm bool
 }
 
 func keepResults(dst *[]kept) func(string, *vegeta.Result) {
 	return func(route string, res *vegeta.Result) {
 		c := *res
 		c.Headers, c.Body = nil, nil
-		*dst = append(*dst, kept{route, c})
+		*dst = append(*dst, kept{route: route, res: c, storm: strings.Contains(c.URL, "storm=1")})
 	}
+}
+
+// stepStart is the time a step's offsets count from: its monotonic start
+// when the runner recorded one, else Started.
+func stepStart(st Step) time.Time {
+	if !st.t0.IsZero() {
+		return st.t0
+	}
+	return st.Started
 }
 
 // phases splits a step's kept results by start time at the marks and
 // costs each slice from the marks' counters (m0 = step start, end =
 // step end).
 func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks []*mark, end mark) []Phase {
-	t0 := st.Started
+	t0 := stepStart(st)
 	bounds := []*mark{&m0}
 	for _, mk := range marks {
 		if mk.happened {
@@ -119,7 +138,11 @@ func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks 
 		// it, a few hundred microseconds later.
 		for j := range results {
 			off := results[j].res.Timestamp.Sub(t0)
-			if off >= a.began && (off < b.began || i+2 == len(bounds)) {
+			in := off >= a.began && (off < b.began || i+2 == len(bounds))
+			if results[j].storm && i <= 1 {
+				in = i == 1 && (off < b.began || i+2 == len(bounds)) // never in "before"
+			}
+			if in {
 				m.add(results[j].route, &results[j].res)
 			}
 		}
@@ -181,7 +204,7 @@ func (r *runner) outageStep(ctx context.Context, lv *liveVariant, rep int, rate 
 // outageResult analyses an outage step's results.
 func outageResult(st Step, results []kept, cut, restore *mark, bucket time.Duration, usesStore bool) OutageResult {
 	out := OutageResult{Step: st.Index, UsesStore: usesStore, CutAt: cut.applied, RestoredAt: restore.applied, FirstSuccess: -1, Steady: -1}
-	t0 := st.Started
+	t0 := stepStart(st)
 	if !cut.happened || !restore.happened {
 		return out
 	}
@@ -226,6 +249,8 @@ func outageResult(st Step, results []kept, cut, restore *mark, bucket time.Durat
 	}
 	after := st.Wall - restore.applied
 	switch {
+	case out.FirstSuccess < 0:
+		// Nothing succeeded after the restore: never steady.
 	case lastFail < 0:
 		out.Steady = 0
 	case lastFail < after*9/10:
@@ -254,19 +279,34 @@ func (r *runner) health(ctx context.Context, lv *liveVariant) []runtimeInfo {
 	case <-time.After(500 * time.Millisecond):
 	}
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
-	out := make([]runtimeInfo, len(lv.urls))
-	for i, u := range lv.urls {
-		resp, err := c.Get(u + "/debug/runtime")
-		if err != nil {
-			return nil
+	read := func() []runtimeInfo {
+		out := make([]runtimeInfo, len(lv.urls))
+		for i, u := range lv.urls {
+			resp, err := c.Get(u + "/debug/runtime")
+			if err != nil {
+				return nil
+			}
+			err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&out[i])
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				return nil
+			}
 		}
-		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&out[i])
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			return nil
-		}
+		return out
 	}
-	return out
+	// Connection goroutines end a little after their connections close,
+	// later on a loaded machine: read until two readings 200 ms apart
+	// agree, for up to 5 s.
+	prev := read()
+	for deadline := time.Now().Add(5 * time.Second); prev != nil && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(200 * time.Millisecond)
+		cur := read()
+		if cur == nil || slices.Equal(cur, prev) {
+			return cur
+		}
+		prev = cur
+	}
+	return prev
 }
 
 // healthAfter compares the servers after a step with before.
@@ -278,10 +318,14 @@ func (r *runner) healthAfter(ctx context.Context, lv *liveVariant, before []runt
 		}
 	}
 	if before == nil {
-		h.Note = "servers are not local processes with GET /debug/runtime: goroutines and restarts not checked"
+		h.Note = "the servers' GET /debug/runtime was not readable before the step (not local processes started with --debug-runtime, or interrupted): goroutines and restarts not checked"
 		return h
 	}
 	after := r.health(ctx, lv)
+	if ctx.Err() != nil {
+		h.Note = "interrupted: goroutines and restarts not checked after the step"
+		return h
+	}
 	if after == nil {
 		h.Alive = false
 		h.Measured = true
@@ -319,7 +363,12 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 		sto.begin()
 		lv.pool.mu.Unlock()
 	}}
-	stormEnd := &mark{at: to}
+	var inWindow int
+	stormEnd := &mark{at: to, do: func() {
+		lv.pool.mu.Lock()
+		inWindow = sto.sent
+		lv.pool.mu.Unlock()
+	}}
 	st, results, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{
 		pacer: stormPacer{base: rate, extra: extra, start: from, end: to},
 		marks: []*mark{stormStart, stormEnd},
@@ -331,8 +380,11 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 	st.Phases = r.phases([]string{"before", "storm", "after"}, st, results, m0, []*mark{stormStart, stormEnd}, m1)
 	vr := &r.res.Variants[lv.vr]
 	vr.Steps = append(vr.Steps, st)
-	res := StormResult{Step: st.Index, Refreshes: uint64(sent), StormRate: extra}
-	if len(st.Phases) == 3 && sent > 0 {
+	if !stormEnd.happened {
+		inWindow = sent // interrupted before the window closed
+	}
+	res := StormResult{Step: st.Index, Refreshes: uint64(sent), InWindow: uint64(inWindow), StormRate: extra}
+	if len(st.Phases) == 3 && inWindow > 0 {
 		b, s := st.Phases[0], st.Phases[1]
 		if b.Server != nil && s.Server != nil && b.End > b.Start {
 			cpu := func(p Phase) float64 {
@@ -343,7 +395,7 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 				return c
 			}
 			base := cpu(b) / (b.End - b.Start).Seconds()
-			res.CPUPerRefresh = (cpu(s) - base*(s.End-s.Start).Seconds()) / float64(sent)
+			res.CPUPerRefresh = (cpu(s) - base*(s.End-s.Start).Seconds()) / float64(inWindow)
 		}
 	}
 	vr.Storms = append(vr.Storms, res)
@@ -481,7 +533,13 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		return t
 	}
 	t.Status, t.Revocation = resp.StatusCode, resp.Header.Get("Authbench-Revocation")
-	if resp, err := do(http.MethodPost, lv.urls[len(lv.urls)-1]+"/auth/refresh", cookie("/auth/refresh"), ""); err == nil {
+	if ok := t.Status == http.StatusNoContent || (action == ActionRevokeUser && t.Status == http.StatusNotImplemented); !ok {
+		t.Error = fmt.Sprintf("%s answered %s, want 204%s", action, resp.Status, map[bool]string{true: " or 501", false: ""}[action == ActionRevokeUser])
+		return t
+	}
+	// On the issuing instance: the only one a session-memory cookie was
+	// ever good on, and as good as any other for the shared variants.
+	if resp, err := do(http.MethodPost, issuer+"/auth/refresh", cookie("/auth/refresh"), ""); err == nil {
 		t.RefreshStatus = resp.StatusCode
 	}
 	t.Windows = make([]time.Duration, len(lv.urls))
@@ -513,6 +571,15 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		t.Error = "interrupted"
+		return t
+	}
+	if !slices.Contains(t.AcceptedBefore, true) {
+		t.Window = -1
+		t.Error = "no instance accepted the fresh cookie before revoking: nothing to measure"
+		return t
+	}
 	t.Window = 0
 	for i, w := range t.Windows {
 		if !t.AcceptedBefore[i] {

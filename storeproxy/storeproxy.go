@@ -318,6 +318,10 @@ func (p *Proxy) Heal() (bool, error) {
 	if cut || ping(p.addr, healTimeout+p.Latency()) == nil {
 		return false, nil
 	}
+	// Not the proxy's fault when Redis itself does not answer.
+	if err := ping(p.upstream, healTimeout); err != nil {
+		return false, fmt.Errorf("storeproxy: Redis at %s does not answer: %w", p.upstream, err)
+	}
 	if err := p.Cut(); err != nil {
 		return false, err
 	}
