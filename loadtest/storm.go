@@ -7,17 +7,18 @@ import (
 // storm makes every logged-in user refresh once within a window, on top
 // of the steady traffic: the article's front end refreshes every 10
 // minutes, and this compresses all of those refreshes into seconds.
-// The pool's targeter asks due for each user it visits; due answers yes
-// while the storm is behind its schedule (users × elapsed/window) and the
-// user has not refreshed yet. Every user is visited once per pass over
-// the pool, and stormPacer adds users/window hits per second, so the
-// storm keeps up. Called with the pool's lock held.
+// stormPacer adds users/window hits per second, and for each hit the
+// pool's targeter asks next for a user to refresh: one is given while
+// the storm is behind its schedule, so the extra hits become the storm's
+// refreshes and the steady ones stay steady. Called with the pool's lock
+// held.
 type storm struct {
 	start, end time.Time // zero until begin
 	window     time.Duration
 	users      int
 	done       []bool
 	sent       int
+	cursor     int
 	now        func() time.Time
 }
 
@@ -32,21 +33,31 @@ func (s *storm) begin() {
 	s.end = s.start.Add(s.window)
 }
 
-func (s *storm) due(i int) bool {
-	if s.start.IsZero() || s.sent >= s.users || i < 0 || i >= len(s.done) || s.done[i] {
-		return false
+// next returns a user due a storm refresh now, or -1: while the storm is
+// behind its schedule (users × elapsed/window, all of them once the
+// window is over), the next user from the storm's own cursor that has
+// not refreshed yet, is logged in and has nothing in flight.
+func (s *storm) next(vus []vu) int {
+	if s.start.IsZero() || s.sent >= s.users {
+		return -1
 	}
-	now := s.now()
 	want := s.users
-	if now.Before(s.end) {
+	if now := s.now(); now.Before(s.end) {
 		want = int(float64(s.users)*float64(now.Sub(s.start))/float64(s.end.Sub(s.start))) + 1
 	}
 	if s.sent >= want {
-		return false
+		return -1
 	}
-	s.done[i] = true
-	s.sent++
-	return true
+	for range len(vus) {
+		i := s.cursor
+		s.cursor = (s.cursor + 1) % len(vus)
+		if i < len(s.done) && !s.done[i] && vus[i].loggedIn && !vus[i].busy {
+			s.done[i] = true
+			s.sent++
+			return i
+		}
+	}
+	return -1
 }
 
 // stormPacer is a vegeta.Pacer holding base hits per second, plus extra

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -44,36 +45,40 @@ func TestStormPacer(t *testing.T) {
 	}
 }
 
-// TestStormDue: each user refreshes once, never ahead of the schedule.
-func TestStormDue(t *testing.T) {
+// TestStormNext: each user refreshes once, never ahead of the schedule,
+// and busy or logged-out users are passed over until they are free.
+func TestStormNext(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	now := t0
+	vus := make([]vu, 10)
+	for i := range vus {
+		vus[i].loggedIn = true
+	}
+	vus[3].busy = true
 	s := newStorm(10, 2*time.Second)
 	s.now = func() time.Time { return now }
-	if s.due(0) {
-		t.Fatal("due before the storm")
+	if s.next(vus) >= 0 {
+		t.Fatal("a refresh before the storm")
 	}
-	now = t0.Add(time.Second) // storm start: one refresh allowed
-	s.begin()
-	if !s.due(0) || s.due(1) {
-		t.Fatal("want exactly one refresh at the storm's start")
+	now = t0.Add(time.Second)
+	s.begin() // storm start: one refresh allowed
+	if i := s.next(vus); i != 0 || s.next(vus) >= 0 {
+		t.Fatalf("want exactly user 0 at the storm's start, got %d", i)
 	}
-	now = t0.Add(2 * time.Second) // half way: 6 allowed (5 + 1)
-	n := 0
-	for i := range 10 {
-		if s.due(i) {
-			n++
-		}
+	now = t0.Add(2 * time.Second) // half way: 6 allowed in all
+	var got []int
+	for i := s.next(vus); i >= 0; i = s.next(vus) {
+		got = append(got, i)
 	}
-	if n != 5 || s.due(0) {
-		t.Fatalf("half way: %d more refreshes (want 5), user 0 again: %v", n, s.due(0))
+	if want := []int{1, 2, 4, 5, 6}; !slices.Equal(got, want) {
+		t.Fatalf("half way: users %v, want %v (3 is busy)", got, want)
 	}
-	now = t0.Add(10 * time.Second) // after the window: the rest
-	for i := range 10 {
-		s.due(i)
+	vus[3].busy = false
+	now = t0.Add(10 * time.Second) // after the window: everyone left
+	for i := s.next(vus); i >= 0; i = s.next(vus) {
 	}
-	if s.sent != 10 {
-		t.Fatalf("sent %d, want one per user", s.sent)
+	if s.sent != 10 || s.next(vus) >= 0 {
+		t.Fatalf("sent %d, want one per user and no more", s.sent)
 	}
 }
 

@@ -200,8 +200,15 @@ func pathMatch(cookiePath, path string) bool {
 func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 	return func(t *vegeta.Target) error {
 		p.mu.Lock()
-		i, waited := -1, false
-		for {
+		i, waited, stormed := -1, false, false
+		if p.storm != nil {
+			// The storm picks its own users, so each of its hits is a
+			// refresh whatever user the turn below would reach.
+			if i = p.storm.next(p.vus); i >= 0 {
+				stormed = true
+			}
+		}
+		for i < 0 {
 			for range len(p.vus) {
 				j := p.next
 				p.next = (p.next + 1) % len(p.vus)
@@ -232,7 +239,7 @@ func (p *pool) targeter(done <-chan struct{}) vegeta.Targeter {
 		base := p.pick(i)
 		t.Header = http.Header{}
 		switch {
-		case p.storm != nil && v.loggedIn && p.storm.due(i):
+		case stormed:
 			v.busy = true
 			t.Method, t.URL = http.MethodPost, base+"/auth/refresh"+q+"&storm=1"
 			if c := v.cookieHeader("/auth/refresh"); c != "" {

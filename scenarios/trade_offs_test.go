@@ -186,8 +186,8 @@ func TestRefreshStorm(t *testing.T) {
 			t.Fatalf("%s: %d storms", v.Variant, len(v.Storms))
 		}
 		s, ph := v.Storms[0], v.Steps[0].Phases
-		if s.Refreshes != 60 {
-			t.Errorf("%s: %d storm refreshes, want one per user (60)", v.Variant, s.Refreshes)
+		if s.Refreshes != 60 || s.InWindow < 54 {
+			t.Errorf("%s: %d storm refreshes, %d within the window; want one per user (60), nearly all (>= 90%%) within it", v.Variant, s.Refreshes, s.InWindow)
 		}
 		if n := ph[0].Routes["refresh"].Requests; n != 0 {
 			t.Errorf("%s: %d refreshes before the storm", v.Variant, n)
