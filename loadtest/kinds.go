@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -174,7 +175,7 @@ func (s *Scenario) kindDefaults() {
 		if len(q.Instances) == 0 {
 			q.Instances = []int{1, 2, 4}
 		}
-		if q.Sticky == nil && contains(s.Variants, "session-memory") {
+		if q.Sticky == nil && slices.Contains(s.Variants, "session-memory") {
 			q.Sticky = []string{"session-memory"}
 		}
 	}
@@ -262,7 +263,7 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 		if q.Timeout <= q.MeasureAccessTTL {
 			bad("$.revocation.timeout", "revocation.timeout: %s: must exceed measure_access_ttl %s", q.Timeout.D(), q.MeasureAccessTTL.D())
 		}
-		if contains(s.Variants, "none") {
+		if slices.Contains(s.Variants, "none") {
 			bad("$.variants", "variants: none authenticates nobody, so it has nothing to revoke")
 		}
 	}
@@ -273,7 +274,7 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 			}
 		}
 		for i, v := range q.Sticky {
-			if !contains(s.Variants, v) {
+			if !slices.Contains(s.Variants, v) {
 				bad(fmt.Sprintf("$.scale_out.sticky[%d]", i), "scale_out.sticky: %q is not one of the scenario's variants", v)
 			}
 		}

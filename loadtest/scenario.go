@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -314,7 +315,7 @@ func (s *Scenario) validate() []fieldError {
 	for i, v := range s.Variants {
 		p := fmt.Sprintf("$.variants[%d]", i)
 		switch {
-		case !contains(Variants, v):
+		case !slices.Contains(Variants, v):
 			bad(p, "variants: unknown variant %q (want %s)", v, strings.Join(Variants, ", "))
 		case seen[v]:
 			bad(p, "variants: %q named twice", v)
@@ -393,13 +394,4 @@ func (s *Scenario) validate() []fieldError {
 		bad("$.backend.bcrypt_cost", "backend.bcrypt_cost: %d: want 4..31", b.BcryptCost)
 	}
 	return errs
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -453,7 +453,7 @@ func (r *runner) runRevocation(ctx context.Context, variants []string) error {
 		}
 		for _, action := range q.Actions {
 			for trial := 1; trial <= q.Trials && ctx.Err() == nil; trial++ {
-				t := r.revocationTrial(ctx, lv, action, trial, userName(user%r.sc.Users), admin, backend.AccessTTL.D())
+				t := r.revocationTrial(ctx, lv, action, trial, user%r.sc.Users, admin, backend.AccessTTL.D())
 				user++
 				vr = &r.res.Variants[lv.vr]
 				vr.Revocations = append(vr.Revocations, t)
@@ -481,7 +481,8 @@ func errSuffix(s string) string {
 // revocationTrial logs user in on the first instance, revokes with
 // action, replays the old refresh cookie once and the old access cookie
 // against every instance every poll until each refuses it.
-func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial int, user, admin string, ttl time.Duration) RevocationTrial {
+func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial, userIndex int, admin string, ttl time.Duration) RevocationTrial {
+	user := userName(userIndex)
 	q := r.sc.Revocation
 	t := RevocationTrial{Action: action, Trial: trial, Instances: len(lv.urls), Window: -1}
 	if r.res.Variants[lv.vr].Variant == "jwt" || r.res.Variants[lv.vr].Variant == "jwt-blacklist" {
@@ -505,8 +506,7 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		return resp, nil
 	}
 	issuer := lv.urls[0]
-	loginBody, _ := json.Marshal(map[string]string{"username": user, "password": r.sc.Backend.Password})
-	resp, err := do(http.MethodPost, issuer+"/auth/login", http.Header{"Content-Type": {"application/json"}}, string(loginBody))
+	resp, err := do(http.MethodPost, issuer+"/auth/login", http.Header{"Content-Type": {"application/json"}}, string(lv.pool.loginBody(userIndex)))
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Error = fmt.Sprintf("login %s: %v", user, statusOrErr(resp, err))
 		return t
