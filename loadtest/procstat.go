@@ -205,3 +205,106 @@ func raiseFileLimit() (uint64, bool, error) {
 	}
 	return want, true, nil
 }
+
+// procCounters reads pid's cumulative system-call and byte counters
+// from /proc/<pid>/io and sums the context switches of its threads from
+// /proc/<pid>/task/*/status (the process's own status counts only its
+// main thread).
+func procCounters(pid int) (ProcCounters, error) {
+	var c ProcCounters
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return c, err
+	}
+	eachCounter(b, func(k string, n uint64) {
+		switch k {
+		case "syscr":
+			c.ReadSyscalls = n
+		case "syscw":
+			c.WriteSyscalls = n
+		case "rchar":
+			c.BytesRead = n
+		case "wchar":
+			c.BytesWritten = n
+		}
+	})
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return c, err
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/status")
+		if err != nil {
+			continue // the thread exited while we listed them
+		}
+		c.ThreadsObserved++
+		eachCounter(b, func(k string, n uint64) {
+			switch k {
+			case "voluntary_ctxt_switches":
+				c.VoluntarySw += n
+			case "nonvoluntary_ctxt_switches":
+				c.InvoluntarySw += n
+			}
+		})
+	}
+	return c, nil
+}
+
+// eachCounter calls f for every "name: number" line of a /proc file;
+// other lines are skipped.
+func eachCounter(b []byte, f func(name string, n uint64)) {
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64); err == nil {
+			f(k, n)
+		}
+	}
+}
+
+// sumCounters is procCounters summed over pids.
+func sumCounters(pids []int) (ProcCounters, error) {
+	var t ProcCounters
+	for _, pid := range pids {
+		c, err := procCounters(pid)
+		if err != nil {
+			return t, err
+		}
+		t.add(c)
+	}
+	return t, nil
+}
+
+// add sums o into c.
+func (c *ProcCounters) add(o ProcCounters) {
+	c.ReadSyscalls += o.ReadSyscalls
+	c.WriteSyscalls += o.WriteSyscalls
+	c.BytesRead += o.BytesRead
+	c.BytesWritten += o.BytesWritten
+	c.VoluntarySw += o.VoluntarySw
+	c.InvoluntarySw += o.InvoluntarySw
+	c.ThreadsObserved += o.ThreadsObserved
+}
+
+// minus is the delta c − a of two readings; a counter that went down (a
+// thread exited between them) counts 0.
+func (c ProcCounters) minus(a ProcCounters) ProcCounters {
+	sub := func(x, y uint64) uint64 {
+		if x < y {
+			return 0
+		}
+		return x - y
+	}
+	return ProcCounters{
+		ReadSyscalls:    sub(c.ReadSyscalls, a.ReadSyscalls),
+		WriteSyscalls:   sub(c.WriteSyscalls, a.WriteSyscalls),
+		BytesRead:       sub(c.BytesRead, a.BytesRead),
+		BytesWritten:    sub(c.BytesWritten, a.BytesWritten),
+		VoluntarySw:     sub(c.VoluntarySw, a.VoluntarySw),
+		InvoluntarySw:   sub(c.InvoluntarySw, a.InvoluntarySw),
+		ThreadsObserved: c.ThreadsObserved,
+	}
+}

@@ -11,7 +11,12 @@ import (
 
 // Schema identifies the layout of results.json. It changes whenever a
 // field is renamed or its meaning changes; Load refuses any other value.
-const Schema = "authbench.results/v1"
+const Schema = "authbench.results/v2"
+
+// SchemaV1 is the layout before the cost curve (schema v2 only added
+// fields): Load still reads it, and the report says which figures such
+// a run lacks.
+const SchemaV1 = "authbench.results/v1"
 
 // Results is everything one run measured: the content of results.json.
 // The report renders from these types, so fields are only ever added.
@@ -55,6 +60,9 @@ type Results struct {
 	// Notes are caveats a reader of any figure must see (embedded Redis,
 	// lowered bcrypt cost, unmeasured server CPU, …).
 	Notes []string `json:"notes"`
+	// Cost is the cost-curve analysis (v2, scenarios with a curve
+	// block): marginal CPU with CIs, idle CPU, capacity, ratios.
+	Cost *CostAnalysis `json:"cost,omitempty"`
 }
 
 // StoreProxyInfo is the latency-injecting proxy in front of Redis.
@@ -379,6 +387,9 @@ type Step struct {
 	Instances int `json:"instances,omitempty"`
 	// Phases split the step in time (store-outage, refresh-storm).
 	Phases []Phase `json:"phases,omitempty"`
+	// Quota is the share of one core the server was held to during the
+	// step (capacity probes); 0 means none.
+	Quota float64 `json:"cpu_quota,omitempty"`
 	// t0 is Started with Go's monotonic clock reading kept (not written):
 	// request timestamps and marks are compared against it, so a
 	// wall-clock adjustment during the step cannot move a request into
@@ -436,6 +447,9 @@ type ProcessCost struct {
 	// PeakRSSReset is true when VmHWM was reset at the start of the step
 	// (clear_refs permitted); false means it is the process's lifetime peak.
 	PeakRSSReset bool `json:"peak_rss_reset"`
+	// Counters are the deltas of the process's system counters over the
+	// step (v2); nil when unreadable.
+	Counters *ProcCounters `json:"counters,omitempty"`
 }
 
 // RedisCost is what Redis spent during a step, from its own INFO.
@@ -507,7 +521,9 @@ func (r *Results) Write(path string) error {
 var ErrSchema = errors.New("unsupported results schema")
 
 // Load reads a results.json written by Write. It refuses a file whose
-// "schema" field is missing or not Schema, and fields it does not know.
+// "schema" field is missing or neither Schema nor SchemaV1, and fields
+// it does not know. The Schema field keeps the value read, so a caller
+// can tell a v1 run (no cost curve) from a v2 one.
 func Load(path string) (*Results, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -522,8 +538,8 @@ func Load(path string) (*Results, error) {
 	switch {
 	case head.Schema == nil:
 		return nil, fmt.Errorf("results %s: field \"schema\" missing, want %q: %w", path, Schema, ErrSchema)
-	case *head.Schema != Schema:
-		return nil, fmt.Errorf("results %s: field \"schema\" is %q, want %q: %w", path, *head.Schema, Schema, ErrSchema)
+	case *head.Schema != Schema && *head.Schema != SchemaV1:
+		return nil, fmt.Errorf("results %s: field \"schema\" is %q, want %q or %q: %w", path, *head.Schema, Schema, SchemaV1, ErrSchema)
 	}
 	var r Results
 	dec := json.NewDecoder(bytes.NewReader(b))

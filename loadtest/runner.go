@@ -79,6 +79,17 @@ type runner struct {
 	// keyFile and sessionKeyFile are the keys every instance of a variant
 	// shares.
 	keyFile, sessionKeyFile string
+
+	// orders is the variant order of each curve round; capState each
+	// variant's capacity rounds (by VariantResult index); quotas the CPU
+	// quota group of each variant's servers, made on first use.
+	orders   [][]string
+	capState map[int]*capacityState
+	quotas   map[int]*cpuQuota
+	// quotaMechanism says how the last quota was applied (or why none
+	// was); quotaNoted is set once the missing quota was noted.
+	quotaMechanism string
+	quotaNoted     bool
 }
 
 // Run runs cfg's scenario and writes results.json. It returns the
@@ -102,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (*Results, string, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
 		return nil, "", fmt.Errorf("loadtest: %w", err)
 	}
-	r := &runner{cfg: cfg, sc: sc, dir: dir, log: cfg.Log}
+	r := &runner{cfg: cfg, sc: sc, dir: dir, log: cfg.Log, capState: map[int]*capacityState{}, quotas: map[int]*cpuQuota{}}
 	r.res = &Results{
 		Schema:       Schema,
 		RunID:        runID,
@@ -125,6 +136,9 @@ func Run(ctx context.Context, cfg Config) (*Results, string, error) {
 		r.note(fmt.Sprintf("bcrypt cost lowered to %d (serve default 10) so logins do not dominate the load; login figures are not production login costs", sc.Backend.BcryptCost))
 	}
 	err := r.run(ctx)
+	if sc.Curve != nil {
+		r.res.Cost = r.analyzeCost()
+	}
 	if ctx.Err() != nil {
 		r.res.Interrupted = true
 		if err == nil || errors.Is(err, context.Canceled) {
@@ -259,6 +273,9 @@ func (r *runner) run(ctx context.Context) error {
 	case KindRefreshStorm:
 		return r.runLive(ctx, passes, r.eachRate(ctx, r.stormStep))
 	}
+	if sc.Curve != nil {
+		return r.runLive(ctx, passes, r.curveRound(ctx))
+	}
 	return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
 		for _, lv := range live {
 			r.runRepetition(ctx, lv, rep)
@@ -305,6 +322,7 @@ func (r *runner) runLive(ctx context.Context, passes []passSpec, body func(rep i
 			if err := lv.stop(); err != nil && r.res.Variants[lv.vr].Error == "" {
 				r.res.Variants[lv.vr].Error = "stop server: " + err.Error()
 			}
+			r.removeQuota(lv)
 		}
 	}()
 	for _, ps := range passes {
@@ -571,6 +589,9 @@ func (r *runner) runRepetition(ctx context.Context, lv *liveVariant, rep int) {
 		st.SLO = sloVerdict(*sc.Search, st)
 		vr().Steps = append(vr().Steps, st)
 		r.prog.verdict(st)
+		if !st.SLO.Pass {
+			r.settle(lv) // an overloaded probe's connections and backlog must not spill into the next
+		}
 		return st.SLO.Pass, st.GeneratorBound, !st.Interrupted
 	})
 	mr.Repetition = rep
@@ -588,8 +609,16 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind string, rep, in
 	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
 	raw := filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", name, index, kind, rep, rate))
 	r.healProxy(label, index)
-	r.prog.begin(label, kind, index, total, r.sc.Duration.D(), rate)
-	st := r.attack(ctx, label, lv.pool, lv.pids, rate, r.sc.Duration.D(), raw, true, opts)
+	du := r.sc.Duration.D()
+	if opts != nil && opts.du > 0 {
+		du = opts.du
+	}
+	pi := index
+	if opts != nil && opts.progIndex > 0 {
+		pi = opts.progIndex
+	}
+	r.prog.begin(label, kind, pi, total, du, rate)
+	st := r.attack(ctx, label, lv.pool, lv.pids, rate, du, raw, true, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index
 	st.AddedLatency = r.addedLatency
 	if r.sc.ScaleOut != nil {
@@ -610,6 +639,12 @@ type attackOpts struct {
 	marks []*mark
 	// onResult sees every result with its route, after the pool did.
 	onResult func(route string, res *vegeta.Result)
+	// du replaces the scenario's step duration, timeout its request
+	// timeout (capacity probes); zero keeps the scenario's.
+	du, timeout time.Duration
+	// progIndex, when set, is the step's number in the progress line
+	// (k of total), where the step index also counts other kinds' steps.
+	progIndex int
 }
 
 // mark is one point in an attack; the fields after do are filled in.
@@ -621,6 +656,8 @@ type mark struct {
 	applied  time.Duration // offset at which do returned and counters were read
 	cpu      time.Duration
 	cpuOK    bool
+	counters ProcCounters
+	countOK  bool
 	redis    redisSnapshot
 	redisOK  bool
 	happened bool
@@ -631,6 +668,8 @@ func (r *runner) snapshot(ctx context.Context, pids []int, m *mark) {
 	if len(pids) > 0 {
 		c, err := sumCPU(pids)
 		m.cpu, m.cpuOK = c, err == nil
+		pc, err := sumCounters(pids)
+		m.counters, m.countOK = pc, err == nil
 	}
 	if r.res.Redis.Measured {
 		rs, err := takeRedisSnapshot(context.WithoutCancel(ctx), r.rc)
@@ -681,12 +720,16 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 	if r.sc.MaxWorkers > 0 {
 		maxW = r.sc.MaxWorkers
 	}
+	timeout := r.sc.Timeout.D()
+	if opts.timeout > 0 {
+		timeout = opts.timeout
+	}
 	atk := vegeta.NewAttacker(
 		vegeta.Client(r.client),
 		vegeta.MaxWorkers(maxW),
 		vegeta.MaxBody(0),
 		vegeta.KeepAlive(true),
-		vegeta.Timeout(r.sc.Timeout.D()),
+		vegeta.Timeout(timeout),
 	)
 	done := make(chan struct{})
 	var doneOnce sync.Once
@@ -790,6 +833,10 @@ func processCost(a, b mark, n uint64, wall time.Duration) *ProcessCost {
 		return nil
 	}
 	pc := &ProcessCost{CPUSeconds: (b.cpu - a.cpu).Seconds()}
+	if a.countOK && b.countOK {
+		d := b.counters.minus(a.counters)
+		pc.Counters = &d
+	}
 	if n > 0 {
 		pc.CPUPerRequest = pc.CPUSeconds / float64(n)
 	}
@@ -831,6 +878,10 @@ func sloVerdict(q Search, st Step) *SLOVerdict {
 	}
 	if st.GeneratorBound {
 		why = append(why, "generator-bound: "+st.GeneratorBoundReason)
+	} else if len(why) > 0 && st.Server != nil && st.Server.Utilisation < 0.85 && st.Generator.Utilisation < 0.85 {
+		// The tail broke with both processes idle: whatever it was
+		// (scheduling, a backlog), it is not the server's limit.
+		why = append(why, fmt.Sprintf("neither busy (server %.0f%%, generator %.0f%% of a core): not a server limit", 100*st.Server.Utilisation, 100*st.Generator.Utilisation))
 	}
 	if st.Interrupted {
 		why = append(why, "interrupted")

@@ -61,6 +61,11 @@ type Scenario struct {
 	MaxWorkers uint64 `yaml:"max_workers,omitempty" json:"max_workers,omitempty"`
 	// Backend holds the options passed to "authbench serve".
 	Backend BackendOptions `yaml:"backend" json:"backend"`
+	// Curve makes a steady scenario a cost curve: its rates and
+	// repetitions run as randomized interleaved rounds, the marginal CPU
+	// per request is fitted over the upper rates and capacity is searched
+	// under a CPU quota (curve.go).
+	Curve *Curve `yaml:"curve,omitempty" json:"curve,omitempty"`
 
 	// At most one of the following blocks makes the scenario one of the
 	// article's trade-offs instead of a steady load; see kinds.go.
@@ -267,6 +272,7 @@ func (s *Scenario) Defaults() {
 		s.Mix.Me = 100
 	}
 	s.kindDefaults()
+	s.curveDefaults()
 	if s.Pin == "" {
 		s.Pin = "auto"
 	}
@@ -375,6 +381,7 @@ func (s *Scenario) validate() []fieldError {
 		bad("$.timeout", "timeout: must be positive")
 	}
 	s.validateKind(bad)
+	s.validateCurve(bad)
 	b := s.Backend
 	switch b.Alg {
 	case "HS256", "RS256", "ES256", "EdDSA":

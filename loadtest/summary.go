@@ -22,6 +22,23 @@ func Summary(w io.Writer, r *Results) {
 	case KindScaleOut:
 		dim, dimOf = "instances\t", func(s Step) string { return fmt.Sprintf("%d\t", max(s.Instances, 1)) }
 	}
+	if r.Cost != nil {
+		// A curve has dozens of steps per variant: the terminal shows
+		// their analysis; every step is in results.json and the report.
+		costSummary(w, r.Cost)
+		for _, v := range r.Variants {
+			if v.Error != "" {
+				fmt.Fprintf(w, "%s: error: %s\n", v.Label(), v.Error)
+			}
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "note:", n)
+		}
+		if r.Interrupted {
+			fmt.Fprintln(w, "INTERRUPTED: the figures above cover only what ran")
+		}
+		return
+	}
 	if len(r.Variants) > 0 && r.Kind != KindRevocation {
 		fmt.Fprintln(tw, "variant\t"+dim+"step\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
 	}

@@ -30,7 +30,9 @@ points at the newest run. Ctrl-C stops cleanly and still writes results.
 
 Scenarios (scenarios/*.yaml; "make loadtest-all" runs quick and the five
 trade-offs, one results folder each):
-  quick          every variant at two rates, 3 repetitions (about 2.5 min)
+  quick          cost curve per variant: capacity, marginal server and Redis
+                 CPU per request with 95 % CIs, idle CPU, ratios to jwt;
+                 4 randomized interleaved rounds (about 5 min)
   full           max-rate search per variant under an SLO (long)
   store-latency  Redis behind toxiproxy at +0/0.5/1/5 ms round trip
   store-outage   Redis cut off for 5 s under load: 503s, recovery, crashes

@@ -1,0 +1,299 @@
+package loadtest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/authbench/authbench/stats"
+)
+
+// Analysis constants: the confidence level of every interval and the
+// bootstrap's resample count.
+const (
+	costLevel     = 0.95
+	costResamples = 4000
+)
+
+// referenceVariants are the variants every other one is compared with,
+// when the run has them.
+var referenceVariants = []string{"jwt", "none"}
+
+// analyzeCost builds the cost analysis of a curve run from its steps
+// and the capacity rounds the runner kept.
+func (r *runner) analyzeCost() *CostAnalysis {
+	rounds := map[string][]CapacityRound{}
+	unexplained := map[string]int{}
+	for i, cs := range r.capState {
+		v := r.res.Variants[i].Label()
+		rounds[v] = cs.rounds
+		unexplained[v] = cs.unexplained
+	}
+	ca := AnalyzeCost(r.res, rounds, unexplained)
+	ca.Orders = r.orders
+	if q := r.sc.Curve.Capacity; q != nil {
+		ca.Capacity = &CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
+			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved}
+		if r.quotaNoted {
+			ca.Capacity.Quota = 0
+		}
+	}
+	return ca
+}
+
+// AnalyzeCost fits every variant's cost curve in res (steps of kind
+// "rate") and summarises its capacity rounds, then pairs the rounds for
+// ratios to the reference variants. It reads only res and the rounds
+// given, so a written run can be analysed again with the same seed and
+// get the same figures.
+func AnalyzeCost(res *Results, rounds map[string][]CapacityRound, unexplained map[string]int) *CostAnalysis {
+	sc := res.Scenario
+	c := sc.Curve
+	if c == nil {
+		c = &Curve{FitTop: min(3, len(sc.Rates)), Seed: 1}
+	}
+	rates := slices.Clone(sc.Rates)
+	slices.Sort(rates)
+	fit := rates[max(0, len(rates)-c.FitTop):]
+	ca := &CostAnalysis{
+		Method: fmt.Sprintf("randomized interleaved trials: %d rounds, each running every variant once in a shuffled order over its rates in a shuffled order (%v s steps); marginal CPU = least-squares slope of CPU-seconds per second over achieved rate at the %d highest rates, 95 %% t interval; ratios = paired bootstrap over rounds (%d resamples, seed %d)",
+			sc.Repetitions, sc.Duration.D().Seconds(), len(fit), costResamples, c.Seed),
+		Rounds: sc.Repetitions, Seed: c.Seed, FitRates: fit, Level: costLevel, Resamples: costResamples,
+	}
+	top := rates[len(rates)-1]
+	for _, v := range res.Variants {
+		vc := costOf(v, fit, top, sc.Repetitions)
+		if cr := rounds[v.Label()]; len(cr) > 0 {
+			vc.Capacity = capacityOf(cr, unexplained[v.Label()], sc)
+		}
+		if vc.Fit != nil && vc.Fit.Bends {
+			ca.Notes = append(ca.Notes, fmt.Sprintf("%s: CPU over rate bends across the fitted rates (curvature %+.0f %%): its marginal CPU is an average over them", v.Label(), 100*vc.Fit.Curvature))
+		}
+		ca.Variants = append(ca.Variants, vc)
+	}
+	for i := range ca.Variants {
+		for _, ref := range referenceVariants {
+			j := slices.IndexFunc(ca.Variants, func(x VariantCost) bool { return x.Variant == ref })
+			if j < 0 || j == i {
+				continue
+			}
+			ca.Variants[i].Ratios = append(ca.Variants[i].Ratios, ratioOf(ca.Variants[i], ca.Variants[j], c.Seed))
+		}
+	}
+	return ca
+}
+
+// costOf fits one variant's curve.
+func costOf(v VariantResult, fit []float64, top float64, nRounds int) VariantCost {
+	vc := VariantCost{Variant: v.Label(), TopRate: top}
+	var xs, ys, rys, rxs []float64
+	byRound := map[int][2][]float64{}
+	var meAt []Latency
+	routesAt := map[string][]Latency{}
+	var explain []Step
+	for _, st := range v.Steps {
+		if st.Kind != "rate" || st.Interrupted || st.Wall <= 0 {
+			continue
+		}
+		if st.Rate == top {
+			if m, ok := st.Routes[RouteMe]; ok {
+				meAt = append(meAt, m.Latency)
+			}
+			for k, m := range st.Routes {
+				routesAt[k] = append(routesAt[k], m.Latency)
+			}
+			explain = append(explain, st)
+		}
+		if !slices.Contains(fit, st.Rate) || st.Server == nil {
+			continue
+		}
+		x, y := st.All.Rate, st.Server.CPUSeconds/st.Wall.Seconds()
+		xs, ys = append(xs, x), append(ys, y)
+		p := byRound[st.Repetition]
+		byRound[st.Repetition] = [2][]float64{append(p[0], x), append(p[1], y)}
+		if st.Redis != nil {
+			rxs, rys = append(rxs, x), append(rys, st.Redis.CPUSeconds/st.Wall.Seconds())
+		}
+	}
+	if l, err := stats.FitLine(xs, ys, costLevel); err == nil {
+		vc.ServerMarginal = &Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
+		vc.ServerIdle = &Interval{Estimate: l.Intercept, Lo: l.InterceptLo, Hi: l.InterceptHi, N: l.N}
+		vc.Fit = &FitInfo{N: l.N, R2: l.R2, Bends: l.Bends, Curvature: finite(l.Curvature)}
+	} else if len(v.Steps) > 0 {
+		vc.Error = "marginal CPU not fitted: " + err.Error()
+	}
+	if l, err := stats.FitLine(rxs, rys, costLevel); err == nil {
+		vc.RedisMarginal = &Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
+	}
+	for rep := 1; rep <= nRounds; rep++ {
+		p, ok := byRound[rep]
+		if !ok {
+			vc.RoundMarginal = append(vc.RoundMarginal, 0)
+			continue
+		}
+		if l, err := stats.FitLine(p[0], p[1], costLevel); err == nil {
+			vc.RoundMarginal = append(vc.RoundMarginal, l.Slope)
+		} else {
+			vc.RoundMarginal = append(vc.RoundMarginal, 0)
+		}
+	}
+	if len(meAt) > 0 {
+		m := medianLatency(meAt)
+		vc.Me = &m
+	}
+	if len(routesAt) > 0 {
+		vc.Routes = map[string]Latency{}
+		for k, ls := range routesAt {
+			vc.Routes[k] = medianLatency(ls)
+		}
+	}
+	vc.Explain = explainOf(explain, top)
+	return vc
+}
+
+// finite maps NaN and ±Inf to 0 (JSON has no such numbers).
+func finite(x float64) float64 {
+	if x != x || x > 1e300 || x < -1e300 {
+		return 0
+	}
+	return x
+}
+
+// medianLatency is the per-percentile median of several steps' latencies.
+func medianLatency(ls []Latency) Latency {
+	med := func(f func(Latency) time.Duration) time.Duration {
+		xs := make([]time.Duration, len(ls))
+		for i, l := range ls {
+			xs[i] = f(l)
+		}
+		slices.Sort(xs)
+		if len(xs)%2 == 1 {
+			return xs[len(xs)/2]
+		}
+		return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	return Latency{
+		Mean: med(func(l Latency) time.Duration { return l.Mean }),
+		P50:  med(func(l Latency) time.Duration { return l.P50 }),
+		P90:  med(func(l Latency) time.Duration { return l.P90 }),
+		P95:  med(func(l Latency) time.Duration { return l.P95 }),
+		P99:  med(func(l Latency) time.Duration { return l.P99 }),
+		Max:  med(func(l Latency) time.Duration { return l.Max }),
+		Min:  med(func(l Latency) time.Duration { return l.Min }),
+	}
+}
+
+// explainOf sums the counters of the steps at rate and divides by their
+// requests.
+func explainOf(steps []Step, rate float64) *Explain {
+	var n uint64
+	var c ProcCounters
+	var redisCmds uint64
+	var redisN uint64
+	var cred float64
+	ok := false
+	for _, st := range steps {
+		cred += st.CredentialBytes
+		if st.Server == nil || st.Server.Counters == nil {
+			continue
+		}
+		ok = true
+		n += st.All.Requests
+		c.add(*st.Server.Counters)
+		if st.Redis != nil {
+			redisCmds += st.Redis.Commands
+			redisN += st.All.Requests
+		}
+	}
+	if !ok || n == 0 {
+		return nil
+	}
+	f := float64(n)
+	e := &Explain{
+		Rate:            rate,
+		ReadSyscalls:    float64(c.ReadSyscalls) / f,
+		WriteSyscalls:   float64(c.WriteSyscalls) / f,
+		ContextSwitches: float64(c.VoluntarySw+c.InvoluntarySw) / f,
+		ServerBytes:     float64(c.BytesRead+c.BytesWritten) / f,
+		CredentialBytes: cred / float64(len(steps)),
+	}
+	if redisN > 0 {
+		e.RedisCommands = float64(redisCmds) / float64(redisN)
+	}
+	return e
+}
+
+// capacityOf summarises a variant's capacity rounds: the mean over
+// rounds of the highest passing rate with its t interval, scaled to one
+// core by the quota.
+func capacityOf(rounds []CapacityRound, unexplained int, sc Scenario) *CapacityResult {
+	cr := &CapacityResult{Rounds: rounds, Unexplained: unexplained}
+	var xs []float64
+	for _, r := range rounds {
+		xs = append(xs, r.Rate)
+		if r.FailedAt == 0 || r.GeneratorBound {
+			cr.LowerBound = true
+		}
+		cr.GeneratorBound = cr.GeneratorBound || r.GeneratorBound
+	}
+	iv := Interval{Estimate: mean(xs), Lo: mean(xs), Hi: mean(xs), N: len(xs)}
+	if ci, err := stats.MeanCI(xs, costLevel); err == nil {
+		iv = Interval{Estimate: ci.Estimate, Lo: ci.Lo, Hi: ci.Hi, N: ci.N}
+	}
+	cr.Rate = iv
+	q := 1.0
+	if sc.Curve != nil && sc.Curve.Capacity != nil && sc.Curve.Capacity.Quota > 0 {
+		q = sc.Curve.Capacity.Quota
+	}
+	cr.PerCore = Interval{Estimate: iv.Estimate / q, Lo: iv.Lo / q, Hi: iv.Hi / q, N: iv.N}
+	return cr
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// ratioOf pairs a's and b's rounds: capacity(a)/capacity(b) and marginal
+// CPU(a)/marginal CPU(b), each a paired bootstrap over the rounds both
+// have figures for.
+func ratioOf(a, b VariantCost, seed uint64) Ratio {
+	out := Ratio{To: b.Variant}
+	if a.Capacity != nil && b.Capacity != nil {
+		ra, rb := roundMap(a.Capacity.Rounds), roundMap(b.Capacity.Rounds)
+		var num, den []float64
+		for _, k := range slices.Sorted(maps.Keys(ra)) {
+			if y, ok := rb[k]; ok && ra[k] > 0 && y > 0 {
+				num, den = append(num, ra[k]), append(den, y)
+			}
+		}
+		if iv, err := stats.BootstrapPairedRatio(num, den, costLevel, costResamples, seed); err == nil {
+			out.Capacity = &Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
+		}
+	}
+	var num, den []float64
+	for i := range min(len(a.RoundMarginal), len(b.RoundMarginal)) {
+		if a.RoundMarginal[i] > 0 && b.RoundMarginal[i] > 0 {
+			num, den = append(num, a.RoundMarginal[i]), append(den, b.RoundMarginal[i])
+		}
+	}
+	if iv, err := stats.BootstrapPairedRatio(num, den, costLevel, costResamples, seed+1); err == nil {
+		out.Marginal = &Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
+	}
+	return out
+}
+
+func roundMap(rs []CapacityRound) map[int]float64 {
+	m := map[int]float64{}
+	for _, r := range rs {
+		m[r.Round] = r.Rate
+	}
+	return m
+}

@@ -1,0 +1,154 @@
+package loadtest
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeServer answers probes as a server with a known capacity would:
+// every rate up to limit passes; above it the SLO fails, blamed on the
+// generator when genBound.
+type fakeServer struct {
+	limit    float64
+	genBound bool
+	probed   []float64
+}
+
+func (f *fakeServer) probe(rate float64) probeOutcome {
+	f.probed = append(f.probed, rate)
+	return probeOutcome{pass: rate <= f.limit, generatorBound: rate > f.limit && f.genBound, complete: true}
+}
+
+func TestSearchCapacity(t *testing.T) {
+	tests := []struct {
+		name      string
+		limit     float64
+		guess     float64
+		probes    int
+		genBound  bool
+		wantLo    float64 // the result must lie in [wantLo, limit]
+		wantFail  bool    // a failing rate must bound it
+		wantGB    bool
+		maxProbes int
+	}{
+		{name: "guess below the limit", limit: 3000, guess: 2000, probes: 8, wantLo: 2900, wantFail: true},
+		{name: "guess above the limit", limit: 3000, guess: 5000, probes: 8, wantLo: 2900, wantFail: true},
+		{name: "guess at the limit", limit: 3000, guess: 3000, probes: 8, wantLo: 2900, wantFail: true},
+		{name: "too few probes to bracket: a lower bound", limit: 100000, guess: 1000, probes: 3, wantLo: 1000},
+		{name: "generator-bound failure is flagged", limit: 3000, guess: 2500, probes: 8, genBound: true, wantLo: 2900, wantFail: true, wantGB: true},
+		{name: "nothing passes", limit: 5, guess: 1000, probes: 4, wantLo: 0, wantFail: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeServer{limit: tt.limit, genBound: tt.genBound}
+			got := searchCapacity(tt.guess, tt.probes, f.probe)
+			if got.Probes != len(f.probed) || got.Probes > tt.probes {
+				t.Errorf("Probes = %d, probed %v (max %d)", got.Probes, f.probed, tt.probes)
+			}
+			if got.Rate > tt.limit || got.Rate < tt.wantLo {
+				t.Errorf("Rate = %g, want in [%g, %g] (probed %v)", got.Rate, tt.wantLo, tt.limit, f.probed)
+			}
+			if (got.FailedAt > 0) != tt.wantFail {
+				t.Errorf("FailedAt = %g, want a failure bound: %v", got.FailedAt, tt.wantFail)
+			}
+			if got.FailedAt > 0 && got.FailedAt <= tt.limit {
+				t.Errorf("FailedAt = %g at or below the limit %g", got.FailedAt, tt.limit)
+			}
+			if got.GeneratorBound != tt.wantGB {
+				t.Errorf("GeneratorBound = %v, want %v", got.GeneratorBound, tt.wantGB)
+			}
+			for _, r := range f.probed {
+				if r != math.Round(r/10)*10 {
+					t.Errorf("probed %g, not a multiple of 10", r)
+				}
+			}
+		})
+	}
+}
+
+func TestSearchCapacityStopsWhenInterrupted(t *testing.T) {
+	n := 0
+	got := searchCapacity(1000, 6, func(float64) probeOutcome {
+		n++
+		return probeOutcome{complete: n < 2, pass: true}
+	})
+	if n != 2 || got.Rate != 1000 {
+		t.Errorf("probes %d, rate %g; want 2 probes and the one completed pass", n, got.Rate)
+	}
+}
+
+func TestCapacityVerdict(t *testing.T) {
+	spec := CapacitySpec{Quota: 0.25, P99: Duration(25 * time.Millisecond)}
+	step := func(p99 time.Duration, throughput, serverUtil, genUtil float64, sentShort bool) Step {
+		st := Step{Rate: 1000, All: Metrics{Rate: 1000, Throughput: throughput, Success: 1},
+			Routes:    map[string]Metrics{RouteMe: {Latency: Latency{P99: p99}}},
+			Server:    &ProcessCost{Utilisation: serverUtil},
+			Generator: GeneratorCost{Utilisation: genUtil, Cores: 1}}
+		st.GeneratorBound = sentShort
+		return st
+	}
+	tests := []struct {
+		name                        string
+		st                          Step
+		pass, genBound, unexplained bool
+		reason                      string
+	}{
+		{name: "pass", st: step(5*time.Millisecond, 1000, 0.2, 0.3, false), pass: true},
+		{name: "server at its quota: a server limit", st: step(80*time.Millisecond, 1000, 0.24, 0.4, false), reason: "p99"},
+		{name: "fell behind on completions", st: step(5*time.Millisecond, 900, 0.25, 0.4, false), reason: "completed 900/s"},
+		{name: "generator saturated, server not", st: step(80*time.Millisecond, 1000, 0.1, 0.95, false), genBound: true, reason: "generator-bound"},
+		{name: "attack fell behind", st: step(80*time.Millisecond, 1000, 0.1, 0.5, true), genBound: true, reason: "generator-bound"},
+		{name: "neither busy", st: step(80*time.Millisecond, 1000, 0.1, 0.3, false), unexplained: true, reason: "not a server limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, why := capacityVerdict(spec, 0.25, tt.st)
+			if o.pass != tt.pass || o.generatorBound != tt.genBound || o.unexplained != tt.unexplained {
+				t.Errorf("got pass=%v gen=%v unexplained=%v, want %v %v %v (%s)", o.pass, o.generatorBound, o.unexplained, tt.pass, tt.genBound, tt.unexplained, why)
+			}
+			if !strings.Contains(why, tt.reason) {
+				t.Errorf("reason %q, want it to mention %q", why, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDecodeCurve(t *testing.T) {
+	base := `name: c
+variants: [jwt]
+users: 10
+duration: 2s
+rates: [100, 200, 400, 800]
+repetitions: 2
+backend: {bcrypt_cost: 4}
+`
+	tests := []struct {
+		name string
+		yaml string
+		want string // substring of the error; "" for none
+	}{
+		{name: "defaults", yaml: base + "curve: {capacity: {}}\n"},
+		{name: "fit over two rates", yaml: base + "curve: {fit_top: 2}\n", want: "curve.fit_top: 2"},
+		{name: "fit over more rates than given", yaml: base + "curve: {fit_top: 5}\n", want: "curve.fit_top: 5"},
+		{name: "quota over one core", yaml: base + "curve: {capacity: {quota: 1.5}}\n", want: "curve.capacity.quota: 1.5"},
+		{name: "p99 inside the throttling period", yaml: base + "curve: {capacity: {p99: 5ms}}\n", want: "curve.capacity.p99: 5ms"},
+		{name: "with a search", yaml: base + "search: {start: 100, slo: {p99: 10ms}}\ncurve: {}\n", want: "search:"},
+		{name: "repeated rate", yaml: strings.Replace(base, "800", "400", 1) + "curve: {fit_top: 3}\n", want: "distinct rates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := DecodeScenario("c.yaml", []byte(tt.yaml))
+			if (err != nil) != (tt.want != "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			if err == nil && tt.name == "defaults" {
+				c := s.Curve
+				if c.FitTop != 3 || c.Seed != 1 || c.Capacity.Quota != 0.125 || c.Capacity.Probes != 6 || c.Capacity.P99.D() != 25*time.Millisecond {
+					t.Errorf("defaults: %+v %+v", c, c.Capacity)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package loadtest
+
+import "time"
+
+// This file holds the figures schema v2 added: the cost curve of every
+// variant (marginal CPU per request with its confidence interval, idle
+// CPU, capacity under a CPU quota, ratios to the reference variants) and
+// what explains the cost (system calls, context switches, bytes).
+
+// CostAnalysis is the analysis of a cost-curve run: randomized
+// interleaved trials (RMIT) of every variant over a set of rates, and a
+// capacity search per variant and round. Nil in v1 files and in runs
+// without a curve block.
+type CostAnalysis struct {
+	// Method says how the trials were run, in words the report quotes.
+	Method string `json:"method"`
+	// Rounds is the number of rounds; in each, every variant ran once,
+	// the variant order and each variant's rate order shuffled.
+	Rounds int `json:"rounds"`
+	// Seed is the seed of the shuffles and of the bootstrap: the same
+	// seed re-analyses the same run identically.
+	Seed uint64 `json:"seed"`
+	// Orders is the variant order of each round, as run.
+	Orders [][]string `json:"orders"`
+	// FitRates are the asked rates the slope was fitted over (the upper
+	// rates of the curve, where idle wake-ups no longer dominate).
+	FitRates []float64 `json:"fit_rates"`
+	// Level is the confidence level of every interval (0.95).
+	Level float64 `json:"level"`
+	// Resamples is the bootstrap's resample count.
+	Resamples int `json:"resamples"`
+	// Capacity describes how capacity was searched; nil without a search.
+	Capacity *CapacityMethod `json:"capacity,omitempty"`
+	// Variants holds one entry per variant, in scenario order.
+	Variants []VariantCost `json:"variants"`
+	// Notes are caveats about the analysis (a bending curve, a quota
+	// that could not be applied, a generator that ran out).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// CapacityMethod is how the capacity search ran: the server held to a
+// share of one core so that the generator, sharing the machine, can
+// outrun it; the SLO a probe must meet.
+type CapacityMethod struct {
+	// Quota is the share of one core the server could use during the
+	// search (0.125 = an eighth); 0 when no quota could be applied, and
+	// the search then ran against the whole server core.
+	Quota float64 `json:"quota"`
+	// QuotaMechanism names how the quota was applied ("cgroup v1
+	// cpu.cfs_quota_us=1250 cpu.cfs_period_us=10000"), or why not.
+	QuotaMechanism string `json:"quota_mechanism"`
+	// Probe is each probe's duration.
+	Probe time.Duration `json:"probe_ns"`
+	// P99 is the highest GET /api/me p99 a passing probe may have;
+	// MinSuccess the lowest success ratio (0.999); MinAchieved the
+	// lowest achieved/offered ratio (0.99).
+	P99         time.Duration `json:"p99_ns"`
+	MinSuccess  float64       `json:"min_success"`
+	MinAchieved float64       `json:"min_achieved"`
+}
+
+// Interval is an estimate with its confidence interval at
+// CostAnalysis.Level. N is the number of observations behind it.
+type Interval struct {
+	Estimate float64 `json:"estimate"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	N        int     `json:"n"`
+}
+
+// Excludes reports whether v lies outside the interval: for a ratio,
+// Excludes(1) means a significant difference.
+func (i Interval) Excludes(v float64) bool { return i.N > 0 && (v < i.Lo || v > i.Hi) }
+
+// HalfWidthRel is the interval's half-width relative to its estimate.
+func (i Interval) HalfWidthRel() float64 {
+	if i.Estimate == 0 {
+		return 0
+	}
+	w := (i.Hi - i.Lo) / 2 / i.Estimate
+	if w < 0 {
+		w = -w
+	}
+	return w
+}
+
+// VariantCost is one variant's cost curve, capacity and explanation.
+type VariantCost struct {
+	Variant string `json:"variant"`
+	// ServerMarginal is the slope of the server's CPU-seconds per second
+	// against the achieved rate over FitRates: CPU seconds per extra
+	// request. ServerIdle is the intercept: CPU seconds per second the
+	// server spends at no load on this curve's scale.
+	ServerMarginal *Interval `json:"server_marginal_cpu_s,omitempty"`
+	ServerIdle     *Interval `json:"server_idle_cpu_s_per_s,omitempty"`
+	// RedisMarginal is the same for Redis's CPU (nil when unmeasured).
+	RedisMarginal *Interval `json:"redis_marginal_cpu_s,omitempty"`
+	// Fit describes the server fit: points, R², whether it bends.
+	Fit *FitInfo `json:"fit,omitempty"`
+	// RoundMarginal is the server's marginal CPU per request fitted on
+	// each round's points alone (what the ratios pair).
+	RoundMarginal []float64 `json:"round_marginal_cpu_s,omitempty"`
+	// Capacity is the capacity search's outcome; nil without a search.
+	Capacity *CapacityResult `json:"capacity,omitempty"`
+	// Me is the GET /api/me latency at the curve's top rate, median
+	// over rounds; Routes the same for every route.
+	Me     *Latency           `json:"me_latency,omitempty"`
+	Routes map[string]Latency `json:"routes_latency,omitempty"`
+	// TopRate is the asked rate Me and Explain were measured at.
+	TopRate float64 `json:"top_rate"`
+	// Explain breaks the cost down at TopRate; nil when unmeasured.
+	Explain *Explain `json:"explain,omitempty"`
+	// Ratios are this variant's capacity and marginal CPU relative to a
+	// reference variant ("jwt", "none"), paired by round.
+	Ratios []Ratio `json:"ratios,omitempty"`
+	// Error is why this variant has no analysis, if it has none.
+	Error string `json:"error,omitempty"`
+}
+
+// FitInfo describes a least-squares fit of CPU/s over rate.
+type FitInfo struct {
+	// N is the number of points (steps) fitted.
+	N  int     `json:"n"`
+	R2 float64 `json:"r2"`
+	// Bends is true when a quadratic term is significant (p < 0.05): the
+	// slope is then an average over the fitted range, not one constant.
+	Bends bool `json:"bends"`
+	// Curvature is the change of the local slope across the fitted range
+	// as a share of the slope (negative: the curve flattens).
+	Curvature float64 `json:"curvature"`
+}
+
+// CapacityResult is the highest rate meeting the SLO, per round and
+// overall.
+type CapacityResult struct {
+	// Rounds holds each round's search outcome, in round order.
+	Rounds []CapacityRound `json:"rounds"`
+	// Rate is the median over rounds of the highest passing rate under
+	// the quota, with its bootstrap CI; PerCore is Rate / quota (the
+	// same with no quota), the figure to compare with a closed-loop
+	// tool on one whole core.
+	Rate    Interval `json:"rate"`
+	PerCore Interval `json:"per_core"`
+	// LowerBound is true when some round's highest probe passed, or a
+	// failure was the generator's: the capacity is at least Rate.
+	LowerBound bool `json:"lower_bound"`
+	// GeneratorBound is true when a failing probe ran out of generator,
+	// not server: capacity is then a lower bound.
+	GeneratorBound bool `json:"generator_bound"`
+	// Unexplained counts failing probes whose tail broke while neither
+	// the server nor the generator was busy: not a server limit.
+	Unexplained int `json:"unexplained"`
+}
+
+// CapacityRound is one round's search.
+type CapacityRound struct {
+	Round int `json:"round"`
+	// Rate is the highest probed rate that passed (0: none did);
+	// FailedAt the lowest that failed above it (0: none failed).
+	Rate     float64 `json:"rate"`
+	FailedAt float64 `json:"failed_at,omitempty"`
+	// Probes counts the probes (recorded in the variant's Steps, kind
+	// "capacity").
+	Probes int `json:"probes"`
+	// GeneratorBound is true when the failure bounding Rate was the
+	// generator's.
+	GeneratorBound bool `json:"generator_bound"`
+}
+
+// Explain is what one request costs in system terms, per request at one
+// rate, from /proc/<pid>/io and the tasks' status, and Redis INFO.
+type Explain struct {
+	Rate float64 `json:"rate"`
+	// ReadSyscalls and WriteSyscalls are the server's read and write
+	// system calls (syscr, syscw) per request.
+	ReadSyscalls  float64 `json:"read_syscalls"`
+	WriteSyscalls float64 `json:"write_syscalls"`
+	// ContextSwitches is the server's voluntary + involuntary context
+	// switches per request, summed over its threads.
+	ContextSwitches float64 `json:"context_switches"`
+	// RedisCommands is Redis commands per request (round trips: every
+	// backend sends one command or one script per round trip).
+	RedisCommands float64 `json:"redis_commands"`
+	// ServerBytes is bytes the server read and wrote through system
+	// calls (rchar + wchar: HTTP and Redis traffic) per request.
+	ServerBytes float64 `json:"server_bytes"`
+	// CredentialBytes is the Cookie header's size per GET /api/me.
+	CredentialBytes float64 `json:"credential_bytes"`
+}
+
+// Ratio compares a variant with a reference variant.
+type Ratio struct {
+	// To is the reference variant.
+	To string `json:"to"`
+	// Capacity is capacity(variant) / capacity(reference); Marginal is
+	// marginal server CPU(variant) / marginal server CPU(reference).
+	// Nil when either side is missing.
+	Capacity *Interval `json:"capacity,omitempty"`
+	Marginal *Interval `json:"marginal,omitempty"`
+}
+
+// ProcCounters are a process's cumulative system counters, read at the
+// bounds of a step: /proc/<pid>/io and the status of every task.
+type ProcCounters struct {
+	ReadSyscalls    uint64 `json:"read_syscalls"`
+	WriteSyscalls   uint64 `json:"write_syscalls"`
+	BytesRead       uint64 `json:"bytes_read"`
+	BytesWritten    uint64 `json:"bytes_written"`
+	VoluntarySw     uint64 `json:"voluntary_switches"`
+	InvoluntarySw   uint64 `json:"involuntary_switches"`
+	ThreadsObserved int    `json:"threads"`
+}

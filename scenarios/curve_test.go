@@ -1,0 +1,81 @@
+package scenarios_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/authbench/authbench/loadtest"
+)
+
+// TestQuickCurve runs the default scenario (a cost curve with a capacity
+// search) in miniature: every variant ran once per round in the recorded
+// order, each round searched capacity, and the analysis fitted a
+// marginal CPU with an interval and paired ratios to jwt. Its figures
+// mean nothing at this size; the shape of the results does.
+func TestQuickCurve(t *testing.T) {
+	res := miniature(t, "quick.yaml", func(s *loadtest.Scenario) {
+		s.Variants = []string{"jwt", "session"}
+		s.Users = 20
+		s.Rates = []float64{50, 100, 200}
+		s.Duration = loadtest.Duration(400 * time.Millisecond)
+		s.Repetitions = 2
+		s.Curve.FitTop = 3
+		s.Curve.Capacity.Probe = loadtest.Duration(500 * time.Millisecond)
+		s.Curve.Capacity.Probes = 2
+	})
+	if res.Schema != loadtest.Schema {
+		t.Errorf("schema %q, want %q", res.Schema, loadtest.Schema)
+	}
+	ca := res.Cost
+	if ca == nil {
+		t.Fatal("no cost analysis")
+	}
+	if len(ca.Orders) != 2 {
+		t.Fatalf("orders %v, want 2 rounds", ca.Orders)
+	}
+	for _, o := range ca.Orders {
+		if got := slices.Sorted(slices.Values(o)); !slices.Equal(got, []string{"jwt", "session"}) {
+			t.Errorf("round order %v, want each variant once", o)
+		}
+	}
+	for _, v := range res.Variants {
+		rates, probes := 0, 0
+		for _, st := range v.Steps {
+			switch st.Kind {
+			case "rate":
+				rates++
+				if st.Server == nil || st.Server.Counters == nil {
+					t.Errorf("%s step %d: no server CPU or counters", v.Variant, st.Index)
+				}
+			case "capacity":
+				probes++
+				if st.SLO == nil {
+					t.Errorf("%s capacity step %d without a verdict", v.Variant, st.Index)
+				}
+			}
+		}
+		if rates != 6 || probes < 2 || probes > 2*2*2 { // an unexplained failure is probed twice
+			t.Errorf("%s: %d rate steps and %d probes, want 6 and 2..8", v.Variant, rates, probes)
+		}
+	}
+	for _, vc := range ca.Variants {
+		if vc.ServerMarginal == nil || vc.ServerMarginal.N != 6 || vc.ServerIdle == nil {
+			t.Errorf("%s: marginal %+v idle %+v, want a fit over 6 points (%s)", vc.Variant, vc.ServerMarginal, vc.ServerIdle, vc.Error)
+		}
+		if vc.Capacity == nil || len(vc.Capacity.Rounds) != 2 {
+			t.Errorf("%s: capacity %+v, want 2 rounds", vc.Variant, vc.Capacity)
+		}
+		if vc.Explain == nil || vc.Explain.ReadSyscalls <= 0 || vc.Me == nil {
+			t.Errorf("%s: explain %+v, me latency %v", vc.Variant, vc.Explain, vc.Me)
+		}
+		if vc.Variant == "session" {
+			if len(vc.Ratios) != 1 || vc.Ratios[0].To != "jwt" || vc.Ratios[0].Marginal == nil {
+				t.Errorf("session ratios %+v, want marginal ÷ jwt", vc.Ratios)
+			}
+			if vc.RedisMarginal == nil || vc.Explain.RedisCommands < 0.5 {
+				t.Errorf("session: Redis marginal %+v, commands/req %v", vc.RedisMarginal, vc.Explain.RedisCommands)
+			}
+		}
+	}
+}

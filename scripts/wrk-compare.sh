@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# wrk-compare.sh: the independent check of the suite's capacity and
+# marginal CPU. For each variant it starts "authbench serve" pinned to the
+# last CPU, logs one user in, and drives GET /api/me with wrk (closed
+# loop, 1 thread, 32 connections) pinned to CPU 0: once on the whole core
+# and once with the server held to QUOTA of a core by a cgroup v1 CPU
+# quota (as the suite's capacity search is). Server CPU per request comes
+# from /proc/<pid>/task/*/schedstat. Loopback only. Needs root (taskset,
+# cgroup), wrk (apt-get install wrk) and redis-server.
+#
+#   scripts/wrk-compare.sh [variants...]     default: none jwt jwt-blacklist session
+#   QUOTA=0.25 DURATION=5s scripts/wrk-compare.sh jwt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QUOTA=${QUOTA:-0.25}
+DURATION=${DURATION:-5s}
+BIN=${BIN:-bin/authbench}
+variants=("$@")
+[ ${#variants[@]} -gt 0 ] || variants=(none jwt jwt-blacklist session)
+command -v wrk >/dev/null || { echo "wrk-compare: wrk not installed (apt-get install wrk)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "wrk-compare: $BIN missing (make build)" >&2; exit 2; }
+ncpu=$(nproc)
+srvcpu=$((ncpu - 1))
+tmp=$(mktemp -d)
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --logfile "$tmp/redis.log" --pidfile "$tmp/redis.pid"
+cg=/sys/fs/cgroup/cpu/authbench-wrk-$$
+cleanup() {
+  [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
+  sleep 0.3
+  rmdir "$cg" 2>/dev/null || true
+  [ -f "$tmp/redis.pid" ] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cpu_ns() { awk '{s+=$1} END {print s}' /proc/"$1"/task/*/schedstat; }
+printf '%-14s %-6s %12s %14s\n' variant quota "req/s" "server µs/req"
+for v in "${variants[@]}"; do
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  taskset -c "$srvcpu" "$BIN" serve --backend "$v" --addr "127.0.0.1:$port" --bcrypt-cost 4 --users 10 \
+    --redis-addr "127.0.0.1:$rport" >"$tmp/serve-$v.log" 2>&1 &
+  spid=$!
+  for _ in $(seq 50); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d '{"username":"user-1","password":"password"}' "127.0.0.1:$port/auth/login" >/dev/null
+  cookie=$(awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "}' "$tmp/jar")
+  mkdir -p "$cg"; echo 10000 >"$cg/cpu.cfs_period_us"; echo "$spid" >"$cg/cgroup.procs"
+  taskset -c 0 wrk -t1 -c32 -d1s ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port/api/me" >/dev/null # warm-up
+  for q in 1 "$QUOTA"; do
+    if [ "$q" = 1 ]; then echo -1 >"$cg/cpu.cfs_quota_us"; else echo "$(python3 -c "print(int($q*10000))")" >"$cg/cpu.cfs_quota_us"; fi
+    c0=$(cpu_ns "$spid")
+    out=$(taskset -c 0 wrk -t1 -c32 -d"$DURATION" ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port/api/me")
+    c1=$(cpu_ns "$spid")
+    n=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    [ -z "$non2xx" ] || { echo "wrk-compare: $v: $non2xx non-2xx responses" >&2; exit 1; }
+    printf '%-14s %-6s %12s %14.1f\n' "$v" "$q" "$rps" "$(python3 -c "print(($c1-$c0)/$n/1000)")"
+  done
+  echo "$$" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
+  kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
+  rmdir "$cg" 2>/dev/null || true
+done
