@@ -15,8 +15,9 @@ import (
 )
 
 // browserFixtures are the runs whose report.html the browser opens: one
-// of each kind, so every chart the report can draw is drawn once.
-var browserFixtures = []string{"rates", "search", "store-latency", "store-outage", "revocation", "scale-out", "refresh-storm"}
+// of each kind, so every chart the report can draw is drawn once, and a
+// cost-curve run, whose page is laid out apart.
+var browserFixtures = []string{"rates", "search", "store-latency", "store-outage", "revocation", "scale-out", "refresh-storm", "curve"}
 
 // TestHTMLInBrowser opens each fixture's report.html from disk in
 // headless Chromium with networking off, and checks that every chart is

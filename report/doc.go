@@ -18,6 +18,15 @@
 // the store was down, a server that died, a revoked cookie still
 // accepted) is a warning at the top of the report.
 //
+// A cost-curve run (schema v2, Results.Cost) leads with its cost
+// instead: per variant the marginal CPU per request and the capacity
+// under a CPU quota, each with its confidence interval, and the ratios
+// to jwt, with sentences saying which differences the intervals support
+// and what explains them (system calls, context switches, Redis round
+// trips). The at-rate figures, which include the idle CPU, follow as
+// details. A v1 steady run says once, near the top, which of these it
+// lacks.
+//
 // Every figure that was measured more than once is shown as its median
 // with its spread (min–max), because a difference smaller than a run's
 // own spread says nothing. Output is deterministic: maps are sorted and

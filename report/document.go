@@ -40,6 +40,12 @@ type document struct {
 	Charts   []Chart
 	Sections []section
 	Details  []table
+	// V1Note says what a schema v1 steady run lacks; "" otherwise.
+	V1Note string
+	// Cost is a cost-curve run's headline and what explains it; nil
+	// without Results.Cost. With it, Headline, TradeOff and Charts are
+	// the at-rate figures, shown below it.
+	Cost *costDoc
 }
 
 // Warnings are the loud lines shown at the top: the environment's and
@@ -75,6 +81,9 @@ func build(s *Summary, charts []Chart, sections []section) document {
 		}
 		return d
 	}
+	if r.Schema == loadtest.SchemaV1 {
+		d.V1Note = v1Note
+	}
 	d.Headline, d.TradeOff, d.Charts = headline(s), tradeOff(s), charts
 	d.Details = append(d.Details, heldTable(s))
 	if t := probeTable(s); len(t.Rows) > 0 {
@@ -82,6 +91,10 @@ func build(s *Summary, charts []Chart, sections []section) document {
 	}
 	if t := commandTable(s); len(t.Rows) > 0 {
 		d.Details = append(d.Details, t)
+	}
+	if r.Cost != nil {
+		d.Cost = costDocument(s)
+		d.Details = append(d.Details, costDetails(r)...)
 	}
 	return d
 }
@@ -95,7 +108,10 @@ func subtitle(sum *Summary) string {
 	}
 	s := fmt.Sprintf("Scenario %q (%s): %d users, mix me %s%% / refresh %s%% / login+logout %s%%, %s per step",
 		sc.Name, r.ScenarioFile, sc.Users, num(sc.Mix.Me, 0), num(sc.Mix.Refresh, 0), num(sc.Mix.LoginLogout, 0), time.Duration(sc.Duration))
-	if sc.Repetitions > 1 {
+	switch {
+	case r.Cost != nil && sum.Kind == loadtest.KindSteady:
+		s += curveLine(r)
+	case sc.Repetitions > 1:
 		s += fmt.Sprintf(", %d repetitions (cells: median (min–max))", sc.Repetitions)
 	}
 	return s + "." + kindLine(sum)
@@ -189,7 +205,10 @@ func headline(s *Summary) table {
 		t.Notes = append(t.Notes, "†: includes a generator-bound step: the load generator, not the server, limited it (see the environment).")
 	}
 	t.Notes = append(t.Notes, credentialNote)
-	if s.R.Scenario.Search == nil {
+	switch {
+	case s.R.Scenario.Search == nil && s.R.Cost != nil:
+		t.Notes = append(t.Notes, "max rate: no max-rate search on a whole core was asked for; capacity under a CPU quota is in the headline above.")
+	case s.R.Scenario.Search == nil:
 		t.Notes = append(t.Notes, "max rate: this run held fixed rates; no max-rate search was asked for.")
 	}
 	return t
@@ -311,6 +330,9 @@ func environment(s *Summary) []line {
 		add(false, "Generator-bound steps: none.")
 	} else {
 		add(true, "Generator-bound steps (%d): %s.", len(s.BoundSteps), strings.Join(s.BoundSteps, "; "))
+	}
+	if len(s.BoundProbes) > 0 {
+		add(false, "%s", boundProbesLine(s.BoundProbes))
 	}
 	for _, n := range r.Notes {
 		add(strings.Contains(n, "!!!") || strings.Contains(strings.ToUpper(n), "SYNTHETIC"), "Note: %s", n)

@@ -32,9 +32,10 @@ figcaption { font-weight: bold; }
 <body>
 <h1>{{.Title}}</h1>
 <p>{{.Subtitle}}</p>
-{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
+{{if .V1Note}}<p class="note">{{.V1Note}}</p>
+{{end}}{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
 {{end}}
-{{if .Steady}}<h2>Headline</h2>
+{{if .Steady}}{{if .Cost}}{{template "cost" .}}{{else}}<h2>Headline</h2>
 {{template "table" .Headline}}
 <h2>The trade-off</h2>
 <ul>
@@ -53,7 +54,7 @@ figcaption { font-weight: bold; }
 {{end}}
 <h2>Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
-{{else}}{{range .Sections}}<section id="{{.ID}}">
+{{end}}{{else}}{{range .Sections}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{range .Warnings}}<p class="warn">⚠ {{.}}</p>
 {{end}}{{range .Tables}}{{template "table" .}}{{end}}{{if .Findings}}<h3>Findings</h3>
@@ -74,7 +75,29 @@ figcaption { font-weight: bold; }
 {{end}}<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
 </body>
 </html>
-{{define "table"}}<table>
+{{define "cost"}}<h2>Headline</h2>
+{{template "table" .Cost.Headline}}{{template "list" .Cost.Findings}}<h3>What explains the cost</h3>
+{{template "table" .Cost.Explain}}{{template "list" .Cost.ExplainFindings}}<h3>{{.Cost.RoutesTitle}}</h3>
+{{template "table" .Cost.Routes}}<h3>How the cost was measured</h3>
+{{template "list" .Cost.Method}}<h2>` + atRateTitle + `</h2>
+{{template "table" .Headline}}<h3>The trade-off at the held rates</h3>
+{{template "list" .TradeOff}}<h2>Where this was measured</h2>
+<ul>
+{{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
+{{end}}</ul>
+<h2>Charts</h2>
+{{range .Charts}}<figure class="chart" id="chart-{{.Name}}">
+<figcaption>{{.Title}}</figcaption>
+{{.SVG}}
+</figure>
+{{else}}<p>No chart: nothing in this run could be drawn.</p>
+{{end}}
+<h2>Details</h2>
+{{range .Details}}{{template "table" .}}{{end}}
+{{end}}{{define "list"}}{{if .}}<ul>
+{{range .}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{end}}{{define "table"}}<table>
 {{if .Caption}}<caption>{{.Caption}}</caption>
 {{end}}<thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,8 +70,10 @@ func check(r *loadtest.Results) error {
 		for j, s := range v.Steps {
 			g := fmt.Sprintf("%s.steps[%d]", f, j)
 			switch {
-			case s.Kind != "rate" && s.Kind != "probe":
-				return bad(g+".kind", "%q, want rate or probe", s.Kind)
+			case s.Kind != "rate" && s.Kind != "probe" && s.Kind != "capacity":
+				return bad(g+".kind", "%q, want rate, probe or capacity", s.Kind)
+			case s.Quota < 0 || s.Quota > 1:
+				return bad(g+".cpu_quota", "%g, want a share of one core, 0..1", s.Quota)
 			case s.Repetition < 1:
 				return bad(g+".repetition", "%d, want at least 1", s.Repetition)
 			case !(s.Rate > 0):
@@ -101,8 +104,76 @@ func check(r *loadtest.Results) error {
 			}
 		}
 	}
+	if r.Cost != nil {
+		return checkCost(r.Cost, seen, bad)
+	}
 	return nil
 }
+
+// checkCost rejects a cost analysis the headline could only misreport:
+// an interval that is not finite or whose bounds are reversed, a
+// negative capacity, a variant the run does not have. labels are the
+// run's variant labels.
+func checkCost(ca *loadtest.CostAnalysis, labels map[string]bool, bad func(field, format string, args ...any) error) error {
+	if !(ca.Level > 0 && ca.Level < 1) {
+		return bad("cost.level", "%g, want a confidence level in (0, 1)", ca.Level)
+	}
+	interval := func(field string, iv *loadtest.Interval) error {
+		switch {
+		case iv == nil:
+			return nil
+		case !finite(iv.Estimate) || !finite(iv.Lo) || !finite(iv.Hi):
+			return bad(field, "not a finite interval (%g [%g, %g])", iv.Estimate, iv.Lo, iv.Hi)
+		case iv.Lo > iv.Hi:
+			return bad(field, "lower bound %g above upper bound %g", iv.Lo, iv.Hi)
+		case iv.N < 0:
+			return bad(field+".n", "%d is negative", iv.N)
+		}
+		return nil
+	}
+	for i, v := range ca.Variants {
+		f := fmt.Sprintf("cost.variants[%d]", i)
+		if !labels[v.Variant] {
+			return bad(f+".variant", "%q is not a variant of the run", v.Variant)
+		}
+		for _, iv := range []struct {
+			field string
+			iv    *loadtest.Interval
+		}{{"server_marginal_cpu_s", v.ServerMarginal}, {"server_idle_cpu_s_per_s", v.ServerIdle}, {"redis_marginal_cpu_s", v.RedisMarginal}} {
+			if err := interval(f+"."+iv.field, iv.iv); err != nil {
+				return err
+			}
+		}
+		if c := v.Capacity; c != nil {
+			if err := interval(f+".capacity.rate", &c.Rate); err != nil {
+				return err
+			}
+			if err := interval(f+".capacity.per_core", &c.PerCore); err != nil {
+				return err
+			}
+			if c.Rate.Lo < 0 || c.Unexplained < 0 {
+				return bad(f+".capacity", "negative figure")
+			}
+			for j, r := range c.Rounds {
+				if r.Rate < 0 || r.FailedAt < 0 {
+					return bad(fmt.Sprintf("%s.capacity.rounds[%d]", f, j), "negative rate")
+				}
+			}
+		}
+		for j, r := range v.Ratios {
+			g := fmt.Sprintf("%s.ratios[%d]", f, j)
+			if err := interval(g+".capacity", r.Capacity); err != nil {
+				return err
+			}
+			if err := interval(g+".marginal", r.Marginal); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // kinds are the scenario kinds this report renders.
 var kinds = []string{loadtest.KindSteady, loadtest.KindStoreLatency, loadtest.KindStoreOutage,

@@ -11,11 +11,18 @@ import (
 func markdown(d document) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", d.Title, d.Subtitle)
+	if d.V1Note != "" {
+		fmt.Fprintf(&b, "%s\n\n", d.V1Note)
+	}
 	for _, w := range d.Warnings() {
 		fmt.Fprintf(&b, "> **⚠ %s**\n\n", w)
 	}
 	if !d.Steady {
 		mdTradeOff(&b, d)
+		return b.Bytes()
+	}
+	if d.Cost != nil {
+		mdCost(&b, d)
 		return b.Bytes()
 	}
 	b.WriteString("## Headline\n\n")
@@ -41,6 +48,50 @@ func markdown(d document) []byte {
 	}
 	mdDetails(&b, d)
 	return b.Bytes()
+}
+
+// mdCost writes a cost-curve run: the cost headline and what explains
+// it, then the at-rate figures as the steady report has them.
+func mdCost(b *bytes.Buffer, d document) {
+	c := d.Cost
+	list := func(items []string) {
+		for _, f := range items {
+			fmt.Fprintf(b, "- %s\n", f)
+		}
+		if len(items) > 0 {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("## Headline\n\n")
+	mdTable(b, c.Headline)
+	list(c.Findings)
+	b.WriteString("### What explains the cost\n\n")
+	mdTable(b, c.Explain)
+	list(c.ExplainFindings)
+	fmt.Fprintf(b, "### %s\n\n", c.RoutesTitle)
+	mdTable(b, c.Routes)
+	b.WriteString("### How the cost was measured\n\n")
+	list(c.Method)
+	fmt.Fprintf(b, "## %s\n\n", atRateTitle)
+	mdTable(b, d.Headline)
+	b.WriteString("### The trade-off at the held rates\n\n")
+	list(d.TradeOff)
+	b.WriteString("## Where this was measured\n\n")
+	for _, l := range d.Env {
+		if l.Loud {
+			fmt.Fprintf(b, "- **⚠ %s**\n", l.Text)
+		} else {
+			fmt.Fprintf(b, "- %s\n", l.Text)
+		}
+	}
+	b.WriteString("\n## Charts\n\n")
+	if len(d.Charts) == 0 {
+		b.WriteString("No chart: nothing in this run could be drawn.\n\n")
+	}
+	for _, ch := range d.Charts {
+		fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", ch.Title, ch.Title, ch.File())
+	}
+	mdDetails(b, d)
 }
 
 // mdTradeOff writes a trade-off run: its sections first, then where it

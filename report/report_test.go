@@ -5,7 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/authbench/authbench/loadtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -22,6 +26,27 @@ func copyRun(tb testing.TB, name string) string {
 		tb.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ResultsFile), b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// copyRunV2 is copyRun with the fixture's schema made the current one.
+// The trade-off and steady fixtures are v1 files (runs from before the
+// cost curve); relabelled, they are v2 runs without a cost block, which
+// must render exactly as every run rendered before v2: their golden
+// files predate it. TestWriteGoldenV1 renders them as the v1 files they
+// are.
+func copyRunV2(tb testing.TB, name string) string {
+	tb.Helper()
+	dir := copyRun(tb, name)
+	path := filepath.Join(dir, ResultsFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"schema": "`+loadtest.SchemaV1+`"`), []byte(`"schema": "`+loadtest.Schema+`"`), 1)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	return dir
@@ -70,10 +95,12 @@ func TestWriteGolden(t *testing.T) {
 			wantCharts: []string{"scale-out-cpu", "scale-out-redis"}},
 		{name: "refresh storm: cost per refresh and /api/me around it", fixture: "refresh-storm",
 			wantCharts: []string{"refresh-storm-me-p99"}},
+		{name: "cost curve: marginal CPU, capacity under a quota, ratios to jwt (v2)", fixture: "curve",
+			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyRun(t, tt.fixture)
+			dir := copyRunV2(t, tt.fixture)
 			if err := Write(dir); err != nil {
 				t.Fatalf("Write(%s): %v", dir, err)
 			}
@@ -125,5 +152,57 @@ func TestWriteIsDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(a.HTML, b.HTML) || !bytes.Equal(a.Markdown, b.Markdown) {
 		t.Error("two renders of the same results differ")
+	}
+}
+
+// TestWriteGoldenV1: a v1 steady run renders as before plus one line
+// near the top saying what it lacks; a v1 trade-off run (whose kind
+// never has a cost curve) renders exactly as before.
+func TestWriteGoldenV1(t *testing.T) {
+	for _, tt := range []struct {
+		fixture string
+		note    bool
+	}{{"rates", true}, {"search", true}, {"store-outage", false}, {"refresh-storm", false}} {
+		t.Run(tt.fixture, func(t *testing.T) {
+			v1, v2 := copyRun(t, tt.fixture), copyRunV2(t, tt.fixture)
+			if r, err := Load(v1); err != nil || r.Schema != loadtest.SchemaV1 {
+				t.Fatalf("fixture %s: schema %v, err %v: want a v1 file", tt.fixture, r, err)
+			}
+			for _, dir := range []string{v1, v2} {
+				if err := Write(dir); err != nil {
+					t.Fatalf("Write(%s): %v", dir, err)
+				}
+			}
+			for _, f := range []string{MarkdownFile, HTMLFile} {
+				got, _ := os.ReadFile(filepath.Join(v1, f))
+				before, _ := os.ReadFile(filepath.Join(v2, f))
+				if tt.fixture == "rates" {
+					golden(t, "v1-rates/"+f, got)
+				}
+				if !tt.note {
+					if !bytes.Equal(got, before) {
+						t.Errorf("%s: a v1 %s run renders differently from before", f, tt.fixture)
+					}
+					continue
+				}
+				if n := strings.Count(string(got), v1Note); n != 1 {
+					t.Fatalf("%s: the v1 note appears %d times, want once", f, n)
+				}
+				// Exactly one line more, right after the subtitle.
+				gl, bl := strings.Split(string(got), "\n"), strings.Split(string(before), "\n")
+				i := slices.IndexFunc(gl, func(l string) bool { return strings.Contains(l, v1Note) })
+				sub := slices.IndexFunc(bl, func(l string) bool { return strings.Contains(l, "Scenario ") })
+				drop := 1
+				if f == MarkdownFile {
+					drop = 2 // the note and its blank line
+				}
+				if sub < 0 || i != sub+drop {
+					t.Fatalf("%s: v1 note on line %d, want it right after the subtitle (line %d)", f, i+1, sub+1)
+				}
+				if rest := slices.Delete(slices.Clone(gl), i, i+drop); !slices.Equal(rest, bl) {
+					t.Errorf("%s: the v1 render is not the v2 render plus the note", f)
+				}
+			}
+		})
 	}
 }

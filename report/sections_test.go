@@ -261,6 +261,8 @@ func TestSteadyKindRendersAsBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As a v2 run without a cost block, like the golden test (copyRunV2).
+	raw["schema"] = loadtest.Schema
 	for _, kind := range []any{nil, "", loadtest.KindSteady} {
 		if kind == nil {
 			delete(raw, "kind")

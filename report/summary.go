@@ -131,8 +131,12 @@ type Summary struct {
 	Variants []VariantSummary
 	// HeldRates is the union of held rates over variants, ascending.
 	HeldRates []float64
-	// BoundSteps describes every generator-bound step.
-	BoundSteps []string
+	// BoundSteps describes every generator-bound step but capacity
+	// probes, which BoundProbes describes: a generator-bound capacity
+	// probe makes that capacity a lower bound, which the cost headline
+	// says, and taints no other figure.
+	BoundSteps  []string
+	BoundProbes []string
 }
 
 // Variant returns the summary of the named variant (its Label: a sticky
@@ -158,6 +162,14 @@ func Summarise(r *loadtest.Results) *Summary {
 		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v.Variant), Error: v.Error}
 		var held, probes []loadtest.Step
 		for _, st := range v.Steps {
+			if st.Kind == "capacity" {
+				// Probes under a CPU quota: the cost analysis's, never
+				// merged with the steps on a whole core.
+				if st.GeneratorBound {
+					s.BoundProbes = append(s.BoundProbes, v.Label()+" "+num(st.Rate, 0)+" req/s (round "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
+				}
+				continue
+			}
 			if st.GeneratorBound {
 				s.BoundSteps = append(s.BoundSteps, v.Label()+" "+st.Kind+" "+num(st.Rate, 0)+" req/s"+condition(s.Kind, st.AddedLatency, st.Instances)+" (repetition "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
 			}

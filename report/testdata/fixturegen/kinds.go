@@ -38,7 +38,7 @@ const synthetic = "SYNTHETIC FIXTURE: invented figures for the report tests, not
 // redis-server, process servers, pinning applied.
 func kindRun(id, file string, sc loadtest.Scenario, took time.Duration) *loadtest.Results {
 	return &loadtest.Results{
-		Schema: loadtest.Schema, RunID: id, Started: t0, Finished: t0.Add(took),
+		Schema: loadtest.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(took),
 		ScenarioFile: file, Scenario: sc, Environment: env(), Kind: sc.Kind(),
 		Redis: loadtest.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
 			Kind: "redis-server", Version: "7.0.15", Addr: "127.0.0.1:41873", Measured: true},

@@ -5,7 +5,13 @@
 //
 //	go run ./report/testdata/fixturegen
 //
-// then refresh the golden files with "go test ./report -update".
+// then refresh the golden files with "go test ./report -update". Names
+// given as arguments ("go run ./report/testdata/fixturegen curve") write
+// only those fixtures.
+//
+// Every fixture but curve is written as schema v1 (loadtest.SchemaV1):
+// they stand for runs made before the cost curve, and the report tests
+// render them as such. curve is a v2 cost-curve run.
 package main
 
 import (
@@ -57,7 +63,11 @@ func main() {
 		{"revocation/results.json", revocationRun},
 		{"scale-out/results.json", scaleOutRun},
 		{"refresh-storm/results.json", stormRun},
+		{"curve/results.json", curveRun},
 	} {
+		if len(os.Args) > 1 && !slices.Contains(os.Args[1:], filepath.Dir(f.path)) {
+			continue
+		}
 		p := filepath.Join(dir, f.path)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			fatal(err)
@@ -115,7 +125,7 @@ func ratesRun(seed uint64, id string, drift float64) *loadtest.Results {
 	sc := scenario("quick")
 	sc.Rates = []float64{200, 800}
 	r := &loadtest.Results{
-		Schema: loadtest.Schema, RunID: id, Started: t0, Finished: t0.Add(17 * time.Minute),
+		Schema: loadtest.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(17 * time.Minute),
 		ScenarioFile: "scenarios/quick.yaml", Scenario: sc, Environment: env(),
 		Redis: loadtest.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
 			Kind: "redis-server", Version: "7.0.15", Addr: "127.0.0.1:41873", Measured: true},
@@ -165,7 +175,7 @@ func searchRun() *loadtest.Results {
 	sc.Search = &loadtest.Search{Start: 500, Max: 8000, Bisect: 1,
 		SLO: loadtest.SLO{P99: loadtest.Duration(50 * time.Millisecond), ErrorRate: 0.001}}
 	r := &loadtest.Results{
-		Schema: loadtest.Schema, RunID: "2026-11-27T230000Z-max-rate", Started: t0, Finished: t0.Add(9 * time.Minute),
+		Schema: loadtest.SchemaV1, RunID: "2026-11-27T230000Z-max-rate", Started: t0, Finished: t0.Add(9 * time.Minute),
 		ScenarioFile: "scenarios/max-rate.yaml", Scenario: sc, Environment: env(),
 		Redis:      loadtest.RedisInfo{Label: "embedded miniredis (in-process)", Kind: "embedded", Version: "miniredis", Addr: "127.0.0.1:39011", Embedded: true, Measured: false},
 		Target:     loadtest.TargetInfo{Mode: "process", ServerCPUMeasured: true},
@@ -256,8 +266,12 @@ func memory(p profile, users int) *loadtest.RedisMemory {
 
 // step invents one step's figures around p's model.
 func step(rng *rand.Rand, p profile, kind string, rep, idx int, rate float64, at time.Time, redis bool) loadtest.Step {
+	return stepFor(rng, p, kind, rep, idx, rate, at, redis, 20*time.Second)
+}
+
+// stepFor is step for a step of duration du.
+func stepFor(rng *rand.Rand, p profile, kind string, rep, idx int, rate float64, at time.Time, redis bool, du time.Duration) loadtest.Step {
 	noise := func(spread float64) float64 { return 1 + spread*(2*rng.Float64()-1) }
-	du := 20 * time.Second
 	n := uint64(rate * du.Seconds())
 	load := 1 + rate/1600 // latency grows with rate
 	ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
