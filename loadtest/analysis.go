@@ -3,6 +3,7 @@ package loadtest
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -154,7 +155,7 @@ func costOf(v VariantResult, fit []float64, top float64, nRounds int) VariantCos
 
 // finite maps NaN and ±Inf to 0 (JSON has no such numbers).
 func finite(x float64) float64 {
-	if x != x || x > 1e300 || x < -1e300 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0
 	}
 	return x

@@ -283,7 +283,7 @@ func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 	opts := &attackOpts{du: spec.Probe.D(), timeout: spec.Timeout.D()}
 	unexplained := 0
 	cr := searchCapacity(guess, spec.Probes, func(rate float64) probeOutcome {
-		run := func() (Step, probeOutcome) {
+		run := func() probeOutcome {
 			st := r.step(ctx, lv, "capacity", rep, len(vr().Steps)+1, 0, rate, opts)
 			st.Quota = quota
 			o, why := capacityVerdict(spec, quota, st)
@@ -293,14 +293,14 @@ func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 			if !o.pass {
 				r.settle(lv)
 			}
-			return st, o
+			return o
 		}
-		_, o := run()
+		o := run()
 		if o.unexplained && ctx.Err() == nil {
 			// A tail that broke with both processes idle says nothing
 			// about the server: probe the same rate once more.
 			unexplained++
-			_, o = run()
+			o = run()
 		}
 		return o
 	})
