@@ -4,17 +4,21 @@
 # last CPU, logs one user in, and drives GET /api/me with wrk (closed
 # loop, 1 thread, 32 connections) pinned to CPU 0: once on the whole core
 # and once with the server held to QUOTA of a core by a cgroup v1 CPU
-# quota (as the suite's capacity search is). Server CPU per request comes
+# quota (as the suite's capacity search is). USERS users are logged in
+# and a Lua request hook rotates their cookies per request, as the
+# suite's 1000 virtual users do (USERS=1: one cookie, the cheapest case:
+# every request carries the same bytes). Server CPU per request comes
 # from /proc/<pid>/task/*/schedstat. Loopback only. Needs root (taskset,
 # cgroup), wrk (apt-get install wrk) and redis-server.
 #
 #   scripts/wrk-compare.sh [variants...]     default: none jwt jwt-blacklist session
-#   QUOTA=0.25 DURATION=5s scripts/wrk-compare.sh jwt
+#   QUOTA=0.25 DURATION=5s USERS=1000 scripts/wrk-compare.sh jwt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUOTA=${QUOTA:-0.25}
 DURATION=${DURATION:-5s}
 BIN=${BIN:-bin/authbench}
+USERS=${USERS:-1000}
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(none jwt jwt-blacklist session)
 command -v wrk >/dev/null || { echo "wrk-compare: wrk not installed (apt-get install wrk)" >&2; exit 2; }
@@ -37,18 +41,35 @@ cpu_ns() { awk '{s+=$1} END {print s}' /proc/"$1"/task/*/schedstat; }
 printf '%-14s %-6s %12s %14s\n' variant quota "req/s" "server µs/req"
 for v in "${variants[@]}"; do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  taskset -c "$srvcpu" "$BIN" serve --backend "$v" --addr "127.0.0.1:$port" --bcrypt-cost 4 --users 10 \
+  taskset -c "$srvcpu" "$BIN" serve --backend "$v" --addr "127.0.0.1:$port" --bcrypt-cost 4 --users "$USERS" \
     --redis-addr "127.0.0.1:$rport" >"$tmp/serve-$v.log" 2>&1 &
   spid=$!
   for _ in $(seq 50); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-  curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d '{"username":"user-1","password":"password"}' "127.0.0.1:$port/auth/login" >/dev/null
-  cookie=$(awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "}' "$tmp/jar")
+  # One Cookie header line per user; the Lua hook sends them in turn.
+  : >"$tmp/cookies"
+  if [ "$v" != none ]; then
+    for i in $(seq 0 $((USERS - 1))); do
+      rm -f "$tmp/jar"
+      curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d "{\"username\":\"user-$i\",\"password\":\"password\"}" "127.0.0.1:$port/auth/login" >/dev/null
+      awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "} END {print ""}' "$tmp/jar" >>"$tmp/cookies"
+    done
+  fi
+  cat >"$tmp/rotate.lua" <<LUA
+local cookies = {}
+for line in io.lines("$tmp/cookies") do if #line > 0 then cookies[#cookies + 1] = line end end
+local i = 0
+request = function()
+  if #cookies == 0 then return wrk.format("GET") end
+  i = i % #cookies + 1
+  return wrk.format("GET", nil, { ["Cookie"] = cookies[i] })
+end
+LUA
   mkdir -p "$cg"; echo 10000 >"$cg/cpu.cfs_period_us"; echo "$spid" >"$cg/cgroup.procs"
-  taskset -c 0 wrk -t1 -c32 -d1s ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port/api/me" >/dev/null # warm-up
+  taskset -c 0 wrk -t1 -c32 -d1s -s "$tmp/rotate.lua" "http://127.0.0.1:$port/api/me" >/dev/null # warm-up
   for q in 1 "$QUOTA"; do
     if [ "$q" = 1 ]; then echo -1 >"$cg/cpu.cfs_quota_us"; else echo "$(python3 -c "print(int($q*10000))")" >"$cg/cpu.cfs_quota_us"; fi
     c0=$(cpu_ns "$spid")
-    out=$(taskset -c 0 wrk -t1 -c32 -d"$DURATION" ${cookie:+-H "Cookie: $cookie"} "http://127.0.0.1:$port/api/me")
+    out=$(taskset -c 0 wrk -t1 -c32 -d"$DURATION" -s "$tmp/rotate.lua" "http://127.0.0.1:$port/api/me")
     c1=$(cpu_ns "$spid")
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
