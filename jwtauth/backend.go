@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/internal/csc"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
 )
@@ -60,6 +61,19 @@ type Config struct {
 	// Prefix is prepended to every Redis key (jwt-blacklist only), so
 	// several deployments or tests can share one Redis.
 	Prefix string
+	// Epoch, with Blacklist set, selects "jwt-epoch": Redis keeps only a
+	// per-user "revoked before" mark, read with one GET per request — no
+	// per-token list and no login families. Logout therefore ends every
+	// login of that user, the semantics of devise-jwt's JTIMatcher and
+	// Keycloak's per-user not-before. Refresh tokens are rotated but, with
+	// no family state, a replayed refresh token is not noticed: it stays
+	// exchangeable until it expires or the user logs out.
+	Epoch bool
+	// Name, when set, is the variant name Info reports instead of the one
+	// the other fields imply ("jwt", "jwt-blacklist", "jwt-epoch", with
+	// "-cached" when Blacklist caches): the variant registry names a
+	// stateless backend with a one-minute AccessTTL "jwt-short".
+	Name string
 	// Now is the clock, for tokens and their validation. Default time.Now;
 	// tests inject one to cross expiry without sleeping.
 	Now func() time.Time
@@ -79,6 +93,8 @@ type Backend struct {
 	keyFunc    jwt.Keyfunc
 	rdb        redis.UniversalClient // nil: stateless
 	prefix     string
+	epoch      bool          // jwt-epoch: only the per-user mark
+	staleness  time.Duration // > 0: rdb answers from go-redis's client-side cache, replies at most this old
 	info       authbench.Info
 }
 
@@ -111,6 +127,13 @@ func New(cfg Config) (*Backend, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Epoch && cfg.Blacklist == nil {
+		return nil, errors.New("jwtauth: Config.Epoch needs Config.Blacklist, the Redis that keeps the per-user marks")
+	}
+	staleness, cached, err := csc.Staleness(cfg.Blacklist)
+	if err != nil {
+		return nil, fmt.Errorf("jwtauth: Config.Blacklist: %w", err)
+	}
 	b := &Backend{
 		keys:       cfg.Keys,
 		issuer:     cfg.Issuer,
@@ -123,14 +146,38 @@ func New(cfg Config) (*Backend, error) {
 		keyFunc:    cfg.Keys.keyFunc,
 		rdb:        cfg.Blacklist,
 		prefix:     cfg.Prefix,
+		epoch:      cfg.Epoch,
+		staleness:  staleness,
 	}
-	if b.rdb == nil {
+	switch {
+	case b.rdb == nil:
 		b.info = authbench.Info{Name: "jwt", Logout: authbench.RevocationAtExpiry, RevokeUser: authbench.RevocationUnsupported}
-	} else {
+	case b.epoch:
+		b.info = authbench.Info{Name: "jwt-epoch", Stateful: true, Logout: authbench.RevocationImmediate, RevokeUser: authbench.RevocationImmediate}
+	default:
 		b.info = authbench.Info{Name: "jwt-blacklist", Stateful: true, Logout: authbench.RevocationImmediate, RevokeUser: authbench.RevocationImmediate}
+	}
+	if cached {
+		b.info.Name += "-cached"
+	}
+	if cfg.Name != "" {
+		b.info.Name = cfg.Name
 	}
 	return b, nil
 }
+
+// MaxStaleness is how long after a revocation a copied credential may
+// still be accepted by this instance because its Redis client answered
+// from go-redis's client-side cache: the client's MaxStaleness, the hard
+// bound, reached only when invalidations stop arriving (the usual window
+// is a few milliseconds). 0 when the client does not cache: a revocation
+// is then seen by the next request. For stateless jwt a revocation is
+// never seen; its window is the access token's lifetime (AccessTTL).
+func (b *Backend) MaxStaleness() time.Duration { return b.staleness }
+
+// AccessTTL is the lifetime of the access tokens b signs: the revocation
+// window of stateless jwt, and what sets how often clients refresh.
+func (b *Backend) AccessTTL() time.Duration { return b.accessTTL }
 
 // Info describes the variant: "jwt" or "jwt-blacklist".
 func (b *Backend) Info() authbench.Info { return b.info }
@@ -151,10 +198,8 @@ func (b *Backend) Authenticate(r *http.Request) (authbench.Identity, error) {
 	if err != nil {
 		return authbench.Identity{}, err
 	}
-	if b.rdb != nil {
-		if err := b.checkRevoked(r.Context(), c); err != nil {
-			return authbench.Identity{}, err
-		}
+	if err := b.check(r.Context(), c); err != nil {
+		return authbench.Identity{}, err
 	}
 	return authbench.Identity{User: c.Subject, Expires: c.ExpiresAt.Time}, nil
 }
@@ -179,7 +224,7 @@ func (b *Backend) Login(w http.ResponseWriter, r *http.Request, user string) (au
 	if err != nil {
 		return authbench.Identity{}, err
 	}
-	if b.rdb != nil {
+	if b.rdb != nil && !b.epoch {
 		if err := b.startFamily(contextOf(r), fam, rc.ID); err != nil {
 			return authbench.Identity{}, err
 		}
@@ -230,7 +275,12 @@ func (b *Backend) refresh(w http.ResponseWriter, r *http.Request) (authbench.Ide
 	if err != nil {
 		return authbench.Identity{}, err
 	}
-	if b.rdb != nil {
+	switch {
+	case b.epoch:
+		if err := b.checkEpoch(r.Context(), c); err != nil {
+			return authbench.Identity{}, err
+		}
+	case b.rdb != nil:
 		if err := b.rotate(r.Context(), c, rc.ID); err != nil {
 			return authbench.Identity{}, err
 		}
@@ -251,7 +301,10 @@ func (b *Backend) refresh(w http.ResponseWriter, r *http.Request) (authbench.Ide
 // too. Either cookie alone is enough. Returns ErrStoreUnavailable if Redis
 // could not be reached (the tokens may still be live).
 //
-// Both return nil when r carried no valid token: nothing to invalidate.
+// jwt-epoch: one SET moves the user's revoked-before mark to now, which
+// ends every login of that user (all devices), not only this one.
+//
+// All return nil when r carried no valid token: nothing to invalidate.
 func (b *Backend) Logout(w http.ResponseWriter, r *http.Request) error {
 	b.clearCookies(w)
 	if r == nil {
@@ -267,13 +320,17 @@ func (b *Backend) Logout(w http.ResponseWriter, r *http.Request) error {
 	if access == nil && refresh == nil {
 		return nil
 	}
-	if b.rdb == nil {
+	switch {
+	case b.rdb == nil:
 		return fmt.Errorf("%w: a stateless JWT stays valid until it expires", authbench.ErrUnsupported)
+	case b.epoch:
+		return b.logoutUser(r.Context(), access, refresh)
 	}
 	return b.revokeTokens(r.Context(), access, refresh)
 }
 
-// RevokeUser ends every token of user issued up to now (jwt-blacklist).
+// RevokeUser ends every token of user issued up to now (jwt-blacklist,
+// jwt-epoch).
 // Logging in again afterwards works: see the package overview for the
 // precision rule. The stateless variant returns ErrUnsupported.
 func (b *Backend) RevokeUser(ctx context.Context, user string) error {

@@ -214,6 +214,8 @@ func TestLogout(t *testing.T) {
 		wantErr         error
 		// after logout, what the old access and refresh tokens get
 		wantAccess, wantRefresh error
+		// what the same user's login on another device gets
+		wantOther error
 	}{
 		{name: "jwt both cookies", variant: "jwt", access: true, refresh: true, wantErr: authbench.ErrUnsupported},
 		{name: "jwt access cookie only", variant: "jwt", access: true, wantErr: authbench.ErrUnsupported},
@@ -225,6 +227,14 @@ func TestLogout(t *testing.T) {
 		{name: "blacklist refresh cookie only", variant: "jwt-blacklist", refresh: true,
 			wantAccess: authbench.ErrRevoked, wantRefresh: authbench.ErrRevoked},
 		{name: "blacklist no cookies", variant: "jwt-blacklist"},
+		// jwt-epoch keeps one mark per user: logout ends every device.
+		{name: "epoch both cookies", variant: "jwt-epoch", access: true, refresh: true,
+			wantAccess: authbench.ErrRevoked, wantRefresh: authbench.ErrRevoked, wantOther: authbench.ErrRevoked},
+		{name: "epoch access cookie only", variant: "jwt-epoch", access: true,
+			wantAccess: authbench.ErrRevoked, wantRefresh: authbench.ErrRevoked, wantOther: authbench.ErrRevoked},
+		{name: "epoch refresh cookie only", variant: "jwt-epoch", refresh: true,
+			wantAccess: authbench.ErrRevoked, wantRefresh: authbench.ErrRevoked, wantOther: authbench.ErrRevoked},
+		{name: "epoch no cookies", variant: "jwt-epoch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,9 +257,9 @@ func TestLogout(t *testing.T) {
 			// jwt: the copy of the access token still works until exp;
 			// that is the article's complaint, asserted.
 			checkErr(t, "Authenticate(old access)", authenticate(b, cr.access.Value), tt.wantAccess)
-			checkErr(t, "Authenticate(other device)", authenticate(b, other.access.Value), nil)
+			checkErr(t, "Authenticate(other device)", authenticate(b, other.access.Value), tt.wantOther)
 			_, err := refresh(t, b, other.refresh.Value)
-			checkErr(t, "Refresh(other device)", err, nil)
+			checkErr(t, "Refresh(other device)", err, tt.wantOther)
 			_, err = refresh(t, b, cr.refresh.Value)
 			checkErr(t, "Refresh(old refresh)", err, tt.wantRefresh)
 
@@ -309,9 +319,17 @@ func TestRevokeUser(t *testing.T) {
 		b := newTestBackend(t, "jwt", testKeys(t, AlgHS256), newClock(), nil)
 		checkErr(t, "RevokeUser", b.RevokeUser(context.Background(), "alice"), authbench.ErrUnsupported)
 	})
-	t.Run("jwt-blacklist", func(t *testing.T) {
+	for _, variant := range []string{"jwt-blacklist", "jwt-epoch"} {
+		t.Run(variant, func(t *testing.T) { testRevokeUser(t, variant) })
+	}
+}
+
+// testRevokeUser: revoke-user of a stateful variant ends every token of
+// the user issued up to that microsecond, and no other.
+func testRevokeUser(t *testing.T, variant string) {
+	{
 		clk := newClock()
-		b := newTestBackend(t, "jwt-blacklist", testKeys(t, AlgHS256), clk, nil)
+		b := newTestBackend(t, variant, testKeys(t, AlgHS256), clk, nil)
 		early := login(t, b, "alice")
 		clk.Advance(time.Second)
 		refreshed, err := refresh(t, b, early.refresh.Value)
@@ -357,7 +375,7 @@ func TestRevokeUser(t *testing.T) {
 		if err := b.RevokeUser(context.Background(), ""); err == nil {
 			t.Error("RevokeUser(\"\") succeeded, want an error")
 		}
-	})
+	}
 }
 
 // TestRefreshReuse replays a rotated refresh token: the whole family,
@@ -398,14 +416,20 @@ func TestRefreshReuse(t *testing.T) {
 }
 
 // TestStatelessRefreshCannotDetectReuse documents the limit of the
-// stateless variant: an old refresh token stays exchangeable.
+// variants without login families (stateless jwt, and jwt-epoch, which
+// keeps only per-user marks): an old refresh token stays exchangeable
+// until it expires or, for jwt-epoch, the user logs out.
 func TestStatelessRefreshCannotDetectReuse(t *testing.T) {
-	b := newTestBackend(t, "jwt", testKeys(t, AlgHS256), newClock(), nil)
-	cr := login(t, b, "alice")
-	for i := range 3 {
-		if _, err := refresh(t, b, cr.refresh.Value); err != nil {
-			t.Fatalf("refresh %d with the same token: %v", i, err)
-		}
+	for _, variant := range []string{"jwt", "jwt-epoch"} {
+		t.Run(variant, func(t *testing.T) {
+			b := newTestBackend(t, variant, testKeys(t, AlgHS256), newClock(), nil)
+			cr := login(t, b, "alice")
+			for i := range 3 {
+				if _, err := refresh(t, b, cr.refresh.Value); err != nil {
+					t.Fatalf("refresh %d with the same token: %v", i, err)
+				}
+			}
+		})
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 
 var (
 	algs     = []string{AlgHS256, AlgRS256, AlgES256, AlgEdDSA}
-	variants = []string{"jwt", "jwt-blacklist"}
+	variants = []string{"jwt", "jwt-blacklist", "jwt-epoch"}
 )
 
 // t0 is where every test clock starts: fixed, so failures reproduce.
@@ -45,14 +45,18 @@ func testKeys(tb testing.TB, alg string) *Keys {
 	return actual.(*Keys)
 }
 
-// newTestBackend builds a backend of variant ("jwt" or "jwt-blacklist")
+// newTestBackend builds a backend of variant ("jwt", "jwt-blacklist" or "jwt-epoch")
 // with keys and clk; mod, if not nil, edits the config first. The
-// blacklist variant gets a shared test Redis under a fresh prefix.
+// stateful variants get a shared test Redis under a fresh prefix.
 func newTestBackend(tb testing.TB, variant string, keys *Keys, clk *fakeClock, mod func(*Config)) *Backend {
 	tb.Helper()
 	cfg := Config{Keys: keys, Now: clk.Now}
-	if variant == "jwt-blacklist" {
+	switch variant {
+	case "jwt-blacklist":
 		cfg.Blacklist, cfg.Prefix = redistest.Shared(tb)
+	case "jwt-epoch":
+		cfg.Blacklist, cfg.Prefix = redistest.Shared(tb)
+		cfg.Epoch = true
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -56,3 +56,49 @@ func ClientOptions(addr string) *redis.Options {
 func (r *Redis) Client() *redis.Client {
 	return redis.NewClient(ClientOptions(r.Addr))
 }
+
+// DefaultMaxStaleness is the bound CachingClientOptions applies when the
+// caller gives none: how long a cached reply may be served, whatever
+// happens to the invalidation stream.
+const DefaultMaxStaleness = time.Second
+
+// cachingMaxEntries bounds a caching client's cache: the blacklist and
+// session lookups of 10 000 live logins.
+const cachingMaxEntries = 10_000
+
+// CachingClientOptions returns ClientOptions(addr) with go-redis's
+// built-in client-side cache switched on (RESP3 CLIENT TRACKING): a read
+// of a key the process has read before is answered from memory, and Redis
+// pushes an invalidation to the process when any client changes the key.
+// The suite uses no cache of its own: this is the library's.
+//
+// maxStaleness is the hard bound on a cached reply's age (go-redis's
+// CacheConfig.MaxStaleness, counted from the fetch): it is what bounds
+// how long a revoked credential can still be accepted when invalidations
+// stop arriving — a partition that keeps the TCP connection open but
+// carries nothing, or a Redis that is gone before the client notices.
+// Without it an entry would be served until evicted, so a zero or
+// negative maxStaleness is refused here and replaced by
+// DefaultMaxStaleness. A connection that closes takes the entries it
+// fetched with it (go-redis evicts them), and a fetch that fails returns
+// the error, so the backends above fail closed once the bound is past.
+//
+// Invalidations reach an idle pooled connection at the next drain tick
+// (go-redis's DrainInterval, default 5 ms) or at the next command on it:
+// that, not MaxStaleness, is the usual revocation window, and the
+// frontier scenario measures it.
+//
+// The cache needs a standalone client on database 0; go-redis refuses it
+// on a Cluster client.
+func CachingClientOptions(addr string, maxStaleness time.Duration) *redis.Options {
+	if maxStaleness <= 0 {
+		maxStaleness = DefaultMaxStaleness
+	}
+	o := ClientOptions(addr)
+	o.Protocol = 3
+	o.ClientSideCacheConfig = &redis.ClientSideCacheConfig{
+		MaxEntries:   cachingMaxEntries,
+		MaxStaleness: maxStaleness,
+	}
+	return o
+}

@@ -37,13 +37,18 @@ func New(cfg Config) (*Backend, error) {
 func (b *Backend) Store() *Store { return b.store }
 
 // Info describes the variant: stateful, with logout and user revocation
-// taking effect on the next request. It is named "session" on Redis and
-// "session-memory" with Config.Memory, where "immediate" holds on the
+// taking effect on the next request. It is named "session" on Redis,
+// "session-cached" when the Redis client answers from go-redis's
+// client-side cache (revocation then takes effect within MaxStaleness),
+// and "session-memory" with Config.Memory, where "immediate" holds on the
 // instance that holds the session, the only one that can accept it.
 func (b *Backend) Info() authbench.Info {
 	name := "session"
-	if b.store.memory {
+	switch {
+	case b.store.memory:
 		name = "session-memory"
+	case b.store.staleness > 0:
+		name = "session-cached"
 	}
 	return authbench.Info{
 		Name:       name,
@@ -52,6 +57,13 @@ func (b *Backend) Info() authbench.Info {
 		RevokeUser: authbench.RevocationImmediate,
 	}
 }
+
+// MaxStaleness is how long after a logout or revocation this instance may
+// still accept the session because its Redis client answered from
+// go-redis's client-side cache: the client's MaxStaleness, a hard bound
+// reached only when invalidations stop arriving. 0 when the client does
+// not cache.
+func (b *Backend) MaxStaleness() time.Duration { return b.store.staleness }
 
 // Authenticate returns the identity of r's session cookie. It costs one
 // Redis GET, plus a SET once per TouchInterval per session; see Lookup.

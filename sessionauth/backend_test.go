@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/gorilla/securecookie"
 	"github.com/redis/go-redis/v9"
@@ -34,6 +35,7 @@ func TestInfo(t *testing.T) {
 	}{
 		{Config{Client: unusedClient(t), Unsigned: true}, "session"},
 		{Config{Memory: true}, "session-memory"},
+		{Config{Client: cachingClient(t), Unsigned: true}, "session-cached"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,6 +49,14 @@ func TestInfo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cachingClient is a client with go-redis's client-side cache that never
+// connects: for tests of what New derives from the client.
+func cachingClient(tb testing.TB) *redis.Client {
+	c := redis.NewClient(redisprov.CachingClientOptions("127.0.0.1:1", time.Second))
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 func TestNewConfig(t *testing.T) {

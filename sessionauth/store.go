@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench"
+	"github.com/authbench/authbench/internal/csc"
 	"github.com/gorilla/sessions"
 )
 
@@ -65,9 +66,10 @@ const (
 // equivalent) only collect the garbage. Store is safe for concurrent use.
 type Store struct {
 	data       storage
-	memory     bool   // data is a memStorage
-	sessPrefix string // <prefix>sess:
-	userPrefix string // <prefix>user:
+	memory     bool          // data is a memStorage
+	staleness  time.Duration // > 0: the Redis client answers from go-redis's client-side cache, replies at most this old
+	sessPrefix string        // <prefix>sess:
+	userPrefix string        // <prefix>user:
 	idle       time.Duration
 	absolute   time.Duration
 	touch      time.Duration
@@ -101,6 +103,11 @@ func NewStore(cfg Config) (*Store, error) {
 	if cfg.Memory {
 		s.data = newMemStorage(cfg.Now)
 	} else {
+		bound, _, err := csc.Staleness(cfg.Client)
+		if err != nil {
+			return nil, fmt.Errorf("sessionauth: Config.Client: %w", err)
+		}
+		s.staleness = bound
 		s.data = &redisStorage{
 			client:     cfg.Client,
 			sessPrefix: s.sessPrefix,
