@@ -143,16 +143,6 @@ func oursAuth(v variant) func(context.Context, *env) (func() op, string, error) 
 	}
 }
 
-// Redis key layout of jwt-blacklist (jwtauth/blacklist.go), for the raw
-// MGET of the same three keys Authenticate reads.
-const (
-	blJTI           = "jti:"
-	blUser          = "user:"
-	blRevokedBefore = ":revoked-before"
-	blFam           = "fam:"
-	blFamRevoked    = ":revoked"
-)
-
 // rawJWT is golang-jwt's ParseWithClaims into jwtauth.Claims with the
 // parser options jwtauth uses and a key function returning the key, on the
 // token string itself: the floor of the jwt variant. With blacklist it
@@ -160,7 +150,7 @@ const (
 // beforehand: the floor of jwt-blacklist.
 func rawJWT(v variant, blacklist bool) func(context.Context, *env) (func() op, string, error) {
 	return func(ctx context.Context, e *env) (func() op, string, error) {
-		_, ks, cookie, err := loginCookie(v, e)
+		be, ks, cookie, err := loginCookie(v, e)
 		if err != nil {
 			return nil, "", err
 		}
@@ -176,11 +166,11 @@ func rawJWT(v variant, blacklist bool) func(context.Context, *env) (func() op, s
 			if _, err := p.ParseWithClaims(tok, &c, kf); err != nil {
 				return nil, "", err
 			}
-			keys = []string{
-				e.prefix + blJTI + c.ID,
-				e.prefix + blUser + c.Subject + blRevokedBefore,
-				e.prefix + blFam + c.Family + blFamRevoked,
+			jb, ok := be.(*jwtauth.Backend)
+			if !ok {
+				return nil, "", fmt.Errorf("bench: %s is not a jwtauth backend", v.name())
 			}
+			keys = jb.BlacklistKeys(&c) // the three keys Authenticate's MGET reads
 		}
 		f := func() error {
 			var c jwtauth.Claims

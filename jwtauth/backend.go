@@ -225,7 +225,7 @@ func (b *Backend) Login(w http.ResponseWriter, r *http.Request, user string) (au
 		return authbench.Identity{}, err
 	}
 	if b.rdb != nil && !b.epoch {
-		if err := b.startFamily(contextOf(r), fam, rc.ID); err != nil {
+		if err := b.startFamily(contextOf(r), user, fam, rc.ID); err != nil {
 			return authbench.Identity{}, err
 		}
 	}

@@ -287,8 +287,8 @@ func TestLogoutBlacklistTTL(t *testing.T) {
 		key  string
 		want time.Duration
 	}{
-		{name: "jti", key: b.jtiKey(c.ID), want: 10*time.Minute + leeway + time.Second},
-		{name: "family revoked", key: b.famRevokedKey(c.Family), want: DefaultRefreshTTL + leeway + time.Second},
+		{name: "jti", key: b.jtiKey(c.Subject, c.ID), want: 10*time.Minute + leeway + time.Second},
+		{name: "family revoked", key: b.famRevokedKey(c.Subject, c.Family), want: DefaultRefreshTTL + leeway + time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

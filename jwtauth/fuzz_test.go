@@ -132,12 +132,12 @@ func FuzzRefreshRotation(f *testing.F) {
 				if err != nil {
 					t.Fatalf("step %d: family %d: parse current token: %v", step, i, err)
 				}
-				revoked := be.rdb.Exists(ctx, be.famRevokedKey(c.Family)).Val() == 1
+				revoked := be.rdb.Exists(ctx, be.famRevokedKey(c.Subject, c.Family)).Val() == 1
 				if revoked != fm.revoked {
 					t.Fatalf("step %d: family %d: store says revoked=%v, model %v", step, i, revoked, fm.revoked)
 				}
 				if !fm.revoked {
-					if live := be.rdb.Get(ctx, be.famKey(c.Family)).Val(); live != c.ID {
+					if live := be.rdb.Get(ctx, be.famKey(c.Subject, c.Family)).Val(); live != c.ID {
 						t.Fatalf("step %d: family %d: store's live refresh token %q, want the current one %q", step, i, live, c.ID)
 					}
 				}

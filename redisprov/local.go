@@ -44,10 +44,11 @@ var errPortInUse = errors.New("port already in use")
 
 // localServer is a redis-server process this package started and owns.
 type localServer struct {
-	bin  string
-	dir  string
-	port int
-	log  *tailBuffer
+	bin   string
+	dir   string
+	port  int
+	log   *tailBuffer
+	extra []string // more redis-server arguments (a cluster node's)
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed once cmd has been reaped
@@ -108,6 +109,7 @@ func (s *localServer) launch(ctx context.Context) (serverInfo, error) {
 		"--dir", s.dir,
 		"--daemonize", "no",
 	)
+	cmd.Args = append(cmd.Args, s.extra...)
 	cmd.Dir = s.dir
 	cmd.Stdout = s.log
 	cmd.Stderr = s.log

@@ -436,7 +436,7 @@ func TestBlacklistOutlivesToken(t *testing.T) {
 	if w := do(h, http.MethodGet, "/api/me", "", cookies); w.Code != http.StatusUnauthorized {
 		t.Fatalf("access token after logout: %d, want 401", w.Code)
 	}
-	ttl, err := rdb.PTTL(context.Background(), prefix+"jti:"+c.ID).Result()
+	ttl, err := rdb.PTTL(context.Background(), b.BlacklistKeys(c)[0]).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
