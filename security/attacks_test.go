@@ -455,7 +455,9 @@ func TestBlacklistOutlivesToken(t *testing.T) {
 }
 
 // TestSessionIDEntropy: session IDs carry 256 random bits and never
-// repeat (OWASP Session Management: at least 64 bits of entropy).
+// repeat (OWASP Session Management: at least 64 bits of entropy). The
+// user tag in front of them (sessionauth.TagLen characters, a hash of the
+// user name for Redis Cluster slots) is not counted as entropy.
 func TestSessionIDEntropy(t *testing.T) {
 	if sessionauth.IDBytes*8 < 256 {
 		t.Fatalf("IDBytes = %d, want at least 32 (256 bits)", sessionauth.IDBytes)
@@ -472,7 +474,10 @@ func TestSessionIDEntropy(t *testing.T) {
 	for range n {
 		cookie := login(t, h)
 		id := strings.TrimPrefix(cookie, sessionauth.Cookie+"=")
-		raw, err := b64.Strict().DecodeString(id)
+		if len(id) != sessionauth.IDLen {
+			t.Fatalf("session ID %q: %d characters, want %d", id, len(id), sessionauth.IDLen)
+		}
+		raw, err := b64.Strict().DecodeString(id[sessionauth.TagLen:])
 		if err != nil || len(raw) != sessionauth.IDBytes {
 			t.Fatalf("session ID %q: %d bytes (%v), want %d", id, len(raw), err, sessionauth.IDBytes)
 		}

@@ -153,7 +153,7 @@ func TestLifecycle(t *testing.T) {
 				e := newEnvOn(t, kind, v.unsigned)
 				cookie := e.login(t, nil, "alice").Value
 				id := e.idOf(t, cookie)
-				if got, want := e.keys(t), []string{"sess:" + id, "user:alice:sessions"}; !slices.Equal(got, want) {
+				if got, want := e.keys(t), []string{sessionKey("sess:", id), userKey("user:", "alice")}; !slices.Equal(got, want) {
 					t.Fatalf("keys after login = %v, want %v", got, want)
 				}
 				for _, st := range steps {
@@ -252,7 +252,7 @@ func TestCookieAttributes(t *testing.T) {
 // planted ID, and a genuine previous session ends.
 func TestLoginRotates(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		planted := newID()
+		planted := newID("")
 		otherKey := securecookie.New(make([]byte, 32), nil).SetSerializer(securecookie.NopEncoder{})
 		forged, err := otherKey.Encode(Cookie, []byte(planted))
 		if err != nil {
@@ -292,7 +292,7 @@ func TestLoginRotates(t *testing.T) {
 				if tt.plantID != "" && e.exists(t, e.b.store.SessionKey(tt.plantID)) {
 					t.Errorf("a key exists for the planted ID %s", tt.plantID)
 				}
-				if want := []string{"sess:" + id, "user:victim:sessions"}; !slices.Equal(e.keys(t), want) {
+				if want := []string{sessionKey("sess:", id), userKey("user:", "victim")}; !slices.Equal(e.keys(t), want) {
 					t.Errorf("keys after login = %v, want %v (the previous session ended)", e.keys(t), want)
 				}
 				if _, err := e.b.Lookup(context.Background(), old); !errors.Is(err, authbench.ErrUnauthenticated) {
@@ -307,7 +307,7 @@ func TestLoginRotates(t *testing.T) {
 // refused by every operation without a key being created for it.
 func TestPlantedID(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		planted := newID()
+		planted := newID("")
 		tests := []struct {
 			name    string
 			op      func(e *env) error
@@ -341,7 +341,7 @@ func TestPlantedID(t *testing.T) {
 // session IDs are refused before any Redis command or storage operation.
 func TestMalformedNeverReachesStore(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		id := newID()
+		id := newID("")
 		lastBit := id[:IDLen-1] + "B" // "B" is 1: a bit past the 256th set
 		otherKey := securecookie.New(make([]byte, 32), nil).SetSerializer(securecookie.NopEncoder{})
 		for _, v := range variants {
@@ -422,20 +422,26 @@ func TestMalformedNeverReachesStore(t *testing.T) {
 	})
 }
 
-// TestIDs checks 1000 IDs: unique, 43 characters, 256 bits.
+// TestIDs checks 1000 IDs: unique, the user's tag then 43 characters
+// holding 256 random bits.
 func TestIDs(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnvOn(t, kind, true)
 		seen := make(map[string]bool)
 		for i := range 1000 {
 			id := e.login(t, nil, fmt.Sprintf("user-%d", i%10)).Value
+			if e.b.store.codec.sc != nil {
+				t.Fatal("TestIDs reads raw IDs: run it unsigned")
+			}
 			if seen[id] {
 				t.Fatalf("login %d: ID %s issued twice", i, id)
 			}
 			seen[id] = true
-			raw, err := base64.RawURLEncoding.Strict().DecodeString(id)
-			if len(id) != 43 || err != nil || len(raw) != 32 || !validID(id) {
-				t.Fatalf("login %d: ID %q: %d chars, %d bytes, error %v; want 43 chars of base64url holding 32 bytes", i, id, len(id), len(raw), err)
+			user := fmt.Sprintf("user-%d", i%10)
+			raw, err := base64.RawURLEncoding.Strict().DecodeString(id[TagLen:])
+			if len(id) != 47 || err != nil || len(raw) != 32 || !validID(id) || id[:TagLen] != userTag(user) {
+				t.Fatalf("login %d: ID %q: %d chars, %d random bytes, error %v; want %s's 4-char tag and 43 chars of base64url holding 32 bytes",
+					i, id, len(id), len(raw), err, user)
 			}
 		}
 		if n := len(e.keys(t)); n != 1000+10 {

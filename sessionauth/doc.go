@@ -4,13 +4,14 @@
 // looks it up on every request.
 //
 // Sessions live in Redis, behind Store, a gorilla/sessions Store written
-// here for go-redis v9. The cookie carries a 256-bit random ID
-// (43 base64url characters), HMAC-signed with gorilla/securecookie unless
-// Config.Unsigned; Redis holds, per session, a compact binary value (see
-// record.go) and, per user, a set of session IDs:
+// here for go-redis v9. The cookie carries a session ID: the user's
+// 4-character tag (TagLen) and 256 random bits (43 base64url characters),
+// HMAC-signed with gorilla/securecookie unless Config.Unsigned; Redis
+// holds, per session, a compact binary value (see record.go) and, per
+// user, a set of session IDs:
 //
-//	<prefix>sess:<id>             user, created-at, last-seen; TTL = next deadline + 5s
-//	<prefix>user:<user>:sessions  set of the user's session IDs; TTL = absolute timeout + 5s
+//	<prefix>sess:{<tag>}<random>         user, created-at, last-seen; TTL = next deadline + 5s
+//	<prefix>user:{<tag>}<user>:sessions  set of the user's session IDs; TTL = absolute timeout + 5s
 //
 // Round trips per operation, which is what the suite measures against the
 // stateless JWT variant:
@@ -37,8 +38,15 @@
 // fixed by an attacker. When Redis is unreachable every operation fails
 // closed with authbench.ErrStoreUnavailable.
 //
-// Every key this package touches must be on one Redis node: the logout and
-// revocation scripts delete keys whose names they read from other keys.
+// The logout and revocation scripts delete keys whose names they read
+// from other keys, which Redis Cluster allows only within one hash slot.
+// So every key of a user carries the user's tag, {<tag>}, as its hash tag:
+// an ID is minted with its user's tag (an ID minted before the user was
+// known is replaced at the first Save), and the login transaction, the
+// scripts and the index all stay in the user's slot. The same code runs on
+// a single Redis and on a cluster (a redis.ClusterClient as Config.Client);
+// users spread over the slots by their tag. Only ending another user's
+// session at login (a shared browser) costs a round trip of its own.
 //
 // With Config.Memory the same Store keeps the same records in this
 // process's memory instead (variant "session-memory"): no round trips at

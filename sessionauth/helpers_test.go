@@ -276,12 +276,12 @@ func (m *memStorage) memKeys() []string {
 		sh := &m.shards[i]
 		sh.mu.RLock()
 		for id := range sh.entries {
-			out = append(out, "sess:"+id)
+			out = append(out, sessionKey("sess:", id))
 		}
 		sh.mu.RUnlock()
 	}
 	for user := range m.users {
-		out = append(out, "user:"+user+userSuffix)
+		out = append(out, userKey("user:", user))
 	}
 	sort.Strings(out)
 	return out

@@ -2,6 +2,7 @@ package sessionauth
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 
@@ -13,21 +14,42 @@ import (
 // ID cannot be guessed and a collision never happens in practice.
 const IDBytes = 32
 
-// IDLen is the length of a session ID in its text form: IDBytes in
-// base64url without padding.
-const IDLen = (IDBytes*8 + 5) / 6 // 43
+// TagLen is the length of the user tag that starts every session ID: 4
+// base64url characters (24 bits) of SHA-256 of the user name. All of a
+// user's keys (the sessions and the index) carry it as their Redis Cluster
+// hash tag, so the login transaction and the logout and revocation
+// scripts touch one slot, and users spread over the slots. It is not a
+// secret and proves nothing: it links a session to one user in 2^24 for
+// someone who already holds the cookie.
+const TagLen = 4
+
+// randLen is the random part of an ID: IDBytes in base64url, no padding.
+const randLen = (IDBytes*8 + 5) / 6 // 43
+
+// IDLen is the length of a session ID in its text form: the user tag,
+// then IDBytes of randomness in base64url without padding.
+const IDLen = TagLen + randLen // 47
 
 // maxSignedCookieLen bounds a signed cookie value before it is decoded.
-// A genuine one is about 140 bytes (timestamp, the base64 ID and a 32-byte
+// A genuine one is about 150 bytes (timestamp, the base64 ID and a 32-byte
 // MAC, base64-encoded again); anything much longer is refused after a
 // single length comparison.
 const maxSignedCookieLen = 256
 
-// newID returns a fresh session ID from crypto/rand.
-func newID() string {
+// userTag is the user's hash tag: TagLen base64url characters of
+// SHA-256(user).
+func userTag(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return base64.RawURLEncoding.EncodeToString(sum[:3])[:TagLen]
+}
+
+// newID returns a fresh session ID for user from crypto/rand, starting
+// with user's tag. An ID minted before the user is known (gorilla's New)
+// has the tag of "" and is replaced at the first Save.
+func newID(user string) string {
 	var b [IDBytes]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return userTag(user) + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // b64url maps a byte to its value in the base64url alphabet, or -1.
@@ -43,8 +65,8 @@ var b64url = func() (t [256]int8) {
 }()
 
 // validID reports whether s has the exact shape newID produces: IDLen
-// base64url characters, canonical (the two bits past the 256th in the last
-// character are zero). Only IDs of this shape are ever looked up in Redis,
+// base64url characters, the random part canonical (the two bits past the
+// 256th in the last character are zero). Only IDs of this shape are ever looked up in Redis,
 // so junk costs a loop over at most 43 bytes and no round trip. It runs on
 // every request and allocates nothing.
 func validID[T string | []byte](s T) bool {

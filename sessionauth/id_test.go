@@ -7,22 +7,22 @@ import (
 )
 
 func TestValidID(t *testing.T) {
-	id := newID()
+	id := newID("")
 	tests := []struct {
 		name string
 		id   string
 		want bool
 	}{
 		{"minted", id, true},
-		{"all A", strings.Repeat("A", 43), true},
-		{"last char with spare bits zero", strings.Repeat("_", 42) + "w", true},
-		{"last char with spare bits set", strings.Repeat("A", 42) + "B", false},
+		{"all A", strings.Repeat("A", 47), true},
+		{"last char with spare bits zero", strings.Repeat("_", 46) + "w", true},
+		{"last char with spare bits set", strings.Repeat("A", 46) + "B", false},
 		{"empty", "", false},
-		{"42 chars", id[:42], false},
-		{"44 chars", id + "A", false},
+		{"46 chars", id[:46], false},
+		{"48 chars", id + "A", false},
 		{"plus", "+" + id[1:], false},
 		{"slash", "/" + id[1:], false},
-		{"padding", id[:42] + "=", false},
+		{"padding", id[:46] + "=", false},
 		{"space", " " + id[1:], false},
 		{"high byte", "\xff" + id[1:], false},
 	}
@@ -46,7 +46,7 @@ func TestCodecRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := newIDCodec(cfg)
-			id := newID()
+			id := newID("")
 			value, err := c.encode(Cookie, id)
 			if err != nil {
 				t.Fatal(err)
@@ -72,8 +72,8 @@ func FuzzDecodeCookie(f *testing.F) {
 	cfg, _ := Config{Client: unusedClient(f), HashKey: []byte(strings.Repeat("k", 32)), AbsoluteTimeout: 24 * time.Hour}.withDefaults()
 	signed := newIDCodec(cfg)
 	unsigned := newIDCodec(Config{Unsigned: true})
-	genuine, _ := signed.encode(Cookie, newID())
-	for _, s := range []string{"", newID(), genuine, genuine[:len(genuine)-1], "MTIzfDQ1Nnw3ODk=", strings.Repeat("A", 4097)} {
+	genuine, _ := signed.encode(Cookie, newID(""))
+	for _, s := range []string{"", newID(""), genuine, genuine[:len(genuine)-1], "MTIzfDQ1Nnw3ODk=", strings.Repeat("A", 4097)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, value string) {

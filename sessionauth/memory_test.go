@@ -14,7 +14,7 @@ import (
 
 // idInShard returns a fresh, well-formed session ID whose first character
 // is c, so a test knows which shard of memStorage it lands in.
-func idInShard(c byte) string { return string(c) + newID()[1:] }
+func idInShard(c byte) string { return string(c) + newID("")[1:] }
 
 // TestMemorySetSemantics pins the Redis semantics the in-memory storage
 // copies, at the storage level: insert is SET NX and write SET XX, both
@@ -43,7 +43,7 @@ func TestMemorySetSemantics(t *testing.T) {
 			return m.write(ctx, id, rec, time.Hour)
 		}, false, 1}, // not revived; left for the sweep
 		{"write to an unknown ID", 0, func(m *memStorage, _ string) (bool, error) {
-			return m.write(ctx, newID(), rec, time.Hour)
+			return m.write(ctx, newID(""), rec, time.Hour)
 		}, false, 1},
 		{"get of a live record", time.Minute - time.Nanosecond, func(m *memStorage, id string) (bool, error) {
 			_, err := m.get(ctx, id)
@@ -57,14 +57,14 @@ func TestMemorySetSemantics(t *testing.T) {
 			return true, nil
 		}, true, 0}, // deleted on the spot
 		{"insert rotating the old session", 0, func(m *memStorage, id string) (bool, error) {
-			return m.insert(ctx, newID(), rec, time.Hour, id)
+			return m.insert(ctx, newID(""), rec, time.Hour, id)
 		}, true, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock()
 			m := newMemStorage(clock.Now)
-			id := newID()
+			id := newID("")
 			if ok, err := m.insert(ctx, id, rec, time.Minute, ""); !ok || err != nil {
 				t.Fatalf("insert = %v, %v", ok, err)
 			}

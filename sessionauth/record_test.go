@@ -67,7 +67,7 @@ func TestDecodeRecordRejects(t *testing.T) {
 
 // TestHotPathAllocations pins the allocation-free parts of Authenticate.
 func TestHotPathAllocations(t *testing.T) {
-	id := newID()
+	id := newID("")
 	value := string(encodeRecord(record{user: "user-42", created: 1, lastSeen: 2}))
 	unsigned := newIDCodec(Config{Unsigned: true})
 	tests := []struct {

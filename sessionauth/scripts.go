@@ -9,9 +9,14 @@ import "github.com/redis/go-redis/v9"
 // trips and could interleave with a concurrent login. An unknown ID
 // changes nothing: in particular no key is created for it.
 //
-//	KEYS[1] = <prefix>sess:<id>
+// The index key is built here as userKey builds it, with the ID's own
+// user tag, which insert made equal to the user's: so the script touches
+// one Redis Cluster slot.
+//
+//	KEYS[1] = <prefix>sess:{<tag>}<rest of id>
 //	ARGV[1] = <prefix>user:
 //	ARGV[2] = <id>
+//	ARGV[3] = TagLen
 //
 // It returns 1 when a session was ended, 0 when there was none.
 var destroyScript = redis.NewScript(`
@@ -21,7 +26,8 @@ if not v then
 end
 redis.call('DEL', KEYS[1])
 if string.byte(v, 1) == 1 and #v > 17 then
-  redis.call('SREM', ARGV[1] .. string.sub(v, 18) .. ':sessions', ARGV[2])
+  local tag = string.sub(ARGV[2], 1, tonumber(ARGV[3]))
+  redis.call('SREM', ARGV[1] .. '{' .. tag .. '}' .. string.sub(v, 18) .. ':sessions', ARGV[2])
 end
 return 1
 `)
@@ -34,17 +40,23 @@ return 1
 // it expires; unlinking a missing key is a no-op. Keys are unlinked in
 // batches because Lua's unpack has a stack limit of a few thousand values.
 //
-//	KEYS[1] = <prefix>user:<user>:sessions
+// Session keys are built as sessionKey builds them; every ID in a user's
+// index carries the user's tag, so all of them share the index's slot.
+//
+//	KEYS[1] = <prefix>user:{<tag>}<user>:sessions
 //	ARGV[1] = <prefix>sess:
+//	ARGV[2] = TagLen
 //
 // It returns how many live sessions it ended.
 var revokeScript = redis.NewScript(`
 local ids = redis.call('SMEMBERS', KEYS[1])
+local t = tonumber(ARGV[2])
 local n = 0
 for i = 1, #ids, 500 do
   local batch = {}
   for j = i, math.min(i + 499, #ids) do
-    batch[#batch + 1] = ARGV[1] .. ids[j]
+    local id = ids[j]
+    batch[#batch + 1] = ARGV[1] .. '{' .. string.sub(id, 1, t) .. '}' .. string.sub(id, t + 1)
   end
   n = n + redis.call('UNLINK', unpack(batch))
 end

@@ -57,21 +57,30 @@ type redisStorage struct {
 
 var _ storage = (*redisStorage)(nil)
 
-func (s *redisStorage) sessionKey(id string) string { return s.sessPrefix + id }
-func (s *redisStorage) userKey(user string) string  { return s.userPrefix + user + userSuffix }
+func (s *redisStorage) sessionKey(id string) string { return sessionKey(s.sessPrefix, id) }
+func (s *redisStorage) userKey(user string) string  { return userKey(s.userPrefix, user) }
 
 // insert writes the session in one MULTI/EXEC transaction: the session
 // key with SET NX, the ID added to the user's index (whose TTL is renewed
 // to the absolute timeout, after which every session in it is dead), and
-// the old session, if any, destroyed by destroyScript.
+// the old session, if any, destroyed by destroyScript. The transaction's
+// keys share the user's tag, so it runs on one Redis Cluster slot; an old
+// session of another user (another tag, maybe another slot) is destroyed
+// first, in a round trip of its own.
 func (s *redisStorage) insert(c context.Context, id string, rec record, ttl time.Duration, old string) (bool, error) {
 	key, userKey := s.sessionKey(id), s.userKey(rec.user)
+	sameTag := old != "" && len(old) >= TagLen && old[:TagLen] == id[:TagLen]
+	if old != "" && !sameTag {
+		if err := s.destroy(c, old); err != nil {
+			return false, err
+		}
+	}
 	var set *redis.BoolCmd
 	_, err := s.client.TxPipelined(c, func(p redis.Pipeliner) error {
-		if old != "" {
+		if sameTag {
 			// A planted ID has no key, so this creates nothing; a
 			// genuine previous session ends with the login.
-			destroyScript.Eval(c, p, []string{s.sessionKey(old)}, s.userPrefix, old)
+			destroyScript.Eval(c, p, []string{s.sessionKey(old)}, s.userPrefix, old, TagLen)
 		}
 		set = p.SetNX(c, key, encodeRecord(rec), ttl)
 		p.SAdd(c, userKey, id)
@@ -108,7 +117,7 @@ func (s *redisStorage) get(c context.Context, id string) (record, error) {
 
 // destroy is one destroyScript call.
 func (s *redisStorage) destroy(c context.Context, id string) error {
-	err := destroyScript.Run(c, s.client, []string{s.sessionKey(id)}, s.userPrefix, id).Err()
+	err := destroyScript.Run(c, s.client, []string{s.sessionKey(id)}, s.userPrefix, id, TagLen).Err()
 	if err != nil {
 		return fmt.Errorf("%w: sessionauth: delete session: %w", authbench.ErrStoreUnavailable, err)
 	}
@@ -117,7 +126,7 @@ func (s *redisStorage) destroy(c context.Context, id string) error {
 
 // revoke is one revokeScript call.
 func (s *redisStorage) revoke(c context.Context, user string) error {
-	err := revokeScript.Run(c, s.client, []string{s.userKey(user)}, s.sessPrefix).Err()
+	err := revokeScript.Run(c, s.client, []string{s.userKey(user)}, s.sessPrefix, TagLen).Err()
 	if err != nil {
 		return fmt.Errorf("%w: sessionauth: revoke sessions of %q: %w", authbench.ErrStoreUnavailable, user, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authbench/authbench"
@@ -100,6 +101,9 @@ func NewStore(cfg Config) (*Store, error) {
 		codec:      newIDCodec(cfg),
 		now:        cfg.Now,
 	}
+	if strings.ContainsAny(cfg.Prefix, "{}") {
+		return nil, fmt.Errorf("sessionauth: Config.Prefix %q contains '{' or '}': every key would share its hash tag and one Redis Cluster slot", cfg.Prefix)
+	}
 	if cfg.Memory {
 		s.data = newMemStorage(cfg.Now)
 	} else {
@@ -119,13 +123,28 @@ func NewStore(cfg Config) (*Store, error) {
 }
 
 // SessionKey returns the Redis key a session ID is stored under:
-// <prefix>sess:<id>. (With Config.Memory there are no keys; the name is
-// still what the session would be stored under in Redis.)
-func (s *Store) SessionKey(id string) string { return s.sessPrefix + id }
+// <prefix>sess:{<tag>}<rest of the id>, the ID's user tag as the hash
+// tag. (With Config.Memory there are no keys; the name is still what the
+// session would be stored under in Redis.)
+func (s *Store) SessionKey(id string) string { return sessionKey(s.sessPrefix, id) }
 
 // UserKey returns the Redis key of user's session index:
-// <prefix>user:<user>:sessions. (See SessionKey for Config.Memory.)
-func (s *Store) UserKey(user string) string { return s.userPrefix + user + userSuffix }
+// <prefix>user:{<tag>}<user>:sessions. (See SessionKey for Config.Memory.)
+func (s *Store) UserKey(user string) string { return userKey(s.userPrefix, user) }
+
+// sessionKey and userKey build the two key shapes; the scripts in
+// scripts.go build the same names in Lua. An ID shorter than TagLen never
+// gets here (validID), but is keyed whole rather than sliced.
+func sessionKey(sessPrefix, id string) string {
+	if len(id) < TagLen {
+		return sessPrefix + id
+	}
+	return sessPrefix + "{" + id[:TagLen] + "}" + id[TagLen:]
+}
+
+func userKey(userPrefix, user string) string {
+	return userPrefix + "{" + userTag(user) + "}" + user + userSuffix
+}
 
 // Get returns the session called name for r, cached in r's gorilla
 // registry so that repeated calls within one request load it once. See
@@ -250,7 +269,7 @@ func (s *Store) session(name string) *sessions.Session {
 // fresh returns a new, unsaved session with a newly minted ID.
 func (s *Store) fresh(name string) *sessions.Session {
 	sess := s.session(name)
-	sess.ID = newID()
+	sess.ID = newID("")
 	sess.IsNew = true
 	sess.Values[stateKey{}] = state{id: sess.ID}
 	return sess
@@ -291,8 +310,8 @@ func checkUser(user string) error {
 // never an ID from the request.
 func (s *Store) insert(r *http.Request, sess *sessions.Session, user string, now int64) error {
 	id := sess.ID
-	if st, _ := sess.Values[stateKey{}].(state); st.id != id || st.loaded || !validID(id) {
-		id = newID()
+	if st, _ := sess.Values[stateKey{}].(state); st.id != id || st.loaded || !validID(id) || id[:TagLen] != userTag(user) {
+		id = newID(user) // the user's tag, so the session shares its index's slot
 	}
 	var old string
 	if r != nil {

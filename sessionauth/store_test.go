@@ -15,7 +15,7 @@ import (
 // cookie.
 func TestStoreNew(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		planted := newID()
+		planted := newID("")
 		tests := []struct {
 			name     string
 			cookie   func(e *env) []string
@@ -63,7 +63,7 @@ func TestStoreNew(t *testing.T) {
 // written under an ID the store did not mint.
 func TestStoreSave(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		planted := newID()
+		planted := newID("")
 		tests := []struct {
 			name    string
 			prepare func(e *env) (*sessions.Session, []string) // session to save, request cookies
@@ -78,7 +78,7 @@ func TestStoreSave(t *testing.T) {
 				if sess.ID == planted || sess.IsNew {
 					t.Errorf("saved as %q (IsNew %v), want a new ID", sess.ID, sess.IsNew)
 				}
-				if want := []string{"sess:" + sess.ID, "user:victim:sessions"}; !slices.Equal(e.keys(t), want) {
+				if want := []string{sessionKey("sess:", sess.ID), userKey("user:", "victim")}; !slices.Equal(e.keys(t), want) {
 					t.Errorf("keys = %v, want %v", e.keys(t), want)
 				}
 			}},
