@@ -53,7 +53,67 @@ type Cluster struct {
 
 	mu     sync.Mutex
 	closed bool
-	nodes  []*localServer
+	nodes  []*localServer // none for a given cluster
+}
+
+// EnvAddrs names a Redis Cluster by its nodes, comma-separated host:port,
+// as --redis-addrs does.
+const EnvAddrs = "REDIS_ADDRS"
+
+// ParseAddrs splits a comma-separated list of host:port, refusing an
+// empty list, an empty element or one that is not host:port, with an
+// error naming it.
+func ParseAddrs(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, errors.New("no address in the list")
+	}
+	var out []string
+	for _, a := range strings.Split(list, ",") {
+		a = strings.TrimSpace(a)
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("%q is not host:port: %w", a, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// GivenCluster checks that the Redis Cluster whose nodes include addrs
+// answers with cluster_state:ok, and returns it: a cluster the user owns,
+// which Close does not stop (it deletes only the keys under prefix, on
+// every master). prefix "" means DefaultPrefixBase and 8 random hex
+// digits.
+func GivenCluster(ctx context.Context, addrs []string, prefix string) (*Cluster, error) {
+	if len(addrs) == 0 {
+		return nil, errors.New("redisprov: a given cluster needs at least one node address")
+	}
+	if prefix == "" {
+		prefix = NewPrefix(DefaultPrefixBase)
+	}
+	ctx, cancel := context.WithTimeout(ctx, givenTimeout)
+	defer cancel()
+	var info string
+	err := nodeDo(ctx, addrs[0], func(n *redis.Client) error {
+		var err error
+		info, err = n.ClusterInfo(ctx).Result()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redisprov: given cluster node %s: CLUSTER INFO: %w (is it a cluster node? a single Redis goes in --redis-addr)", addrs[0], err)
+	}
+	if !strings.Contains(info, "cluster_state:ok") {
+		return nil, fmt.Errorf("redisprov: given cluster node %s reports %s, not cluster_state:ok", addrs[0], strings.Fields(info)[0])
+	}
+	version := "unknown"
+	_ = nodeDo(ctx, addrs[0], func(n *redis.Client) error {
+		if srv, err := n.Info(ctx, "server").Result(); err == nil {
+			if v := infoField(srv, "redis_version"); v != "" {
+				version = v
+			}
+		}
+		return nil
+	})
+	return &Cluster{Addrs: addrs, Prefix: prefix, Version: version}, nil
 }
 
 // StartCluster starts a local cluster from the redis-server binary on
@@ -234,6 +294,9 @@ func (c *Cluster) Client() *redis.ClusterClient {
 
 // Label describes c for results, as Redis.Label does.
 func (c *Cluster) Label() string {
+	if c.nodes == nil {
+		return fmt.Sprintf("given Redis Cluster %s (redis %s)", strings.Join(c.Addrs, ","), c.Version)
+	}
 	return fmt.Sprintf("local Redis Cluster started by authbench: %d masters, no replicas, redis-server %s on %s",
 		len(c.Addrs), c.Version, strings.Join(c.Addrs, ","))
 }
@@ -245,6 +308,9 @@ func (c *Cluster) StopNode(i int) error {
 	defer c.mu.Unlock()
 	if c.closed {
 		return ErrClosed
+	}
+	if c.nodes == nil {
+		return ErrNotOwned
 	}
 	if i < 0 || i >= len(c.nodes) {
 		return fmt.Errorf("redisprov: cluster has no node %d (0..%d)", i, len(c.nodes)-1)
@@ -261,6 +327,9 @@ func (c *Cluster) StartNode(ctx context.Context, i int) error {
 	if c.closed {
 		return ErrClosed
 	}
+	if c.nodes == nil {
+		return ErrNotOwned
+	}
 	if i < 0 || i >= len(c.nodes) {
 		return fmt.Errorf("redisprov: cluster has no node %d (0..%d)", i, len(c.nodes)-1)
 	}
@@ -270,7 +339,8 @@ func (c *Cluster) StartNode(ctx context.Context, i int) error {
 	return c.waitReady(ctx)
 }
 
-// Close stops every node and removes their folders.
+// Close stops every node and removes their folders; for a given cluster
+// it deletes only the keys under c.Prefix, on every master.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -278,6 +348,14 @@ func (c *Cluster) Close() error {
 		return nil
 	}
 	c.closed = true
+	if c.nodes == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		cc := c.Client()
+		defer cc.Close()
+		_, err := DeleteClusterPrefix(ctx, cc, c.Prefix)
+		return err
+	}
 	var errs []error
 	for _, n := range c.nodes {
 		if err := n.close(); err != nil {

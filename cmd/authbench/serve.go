@@ -29,6 +29,7 @@ type serveConfig struct {
 	backend     string
 	addr        string
 	redisAddr   string
+	redisAddrs  string // comma-separated: a Redis Cluster
 	redisPrefix string
 
 	alg, keyFile     string
@@ -80,16 +81,21 @@ Redis (for jwt-blacklist and session; the other backends never connect to
 one) is taken from --redis-addr or $REDIS_ADDR; without one, authbench starts
 its own: a testcontainers Redis where Docker runs, else a local redis-server
 on a free port, else an embedded in-process Redis (labelled as such: its
-figures are not a network store's).
+figures are not a network store's). --redis-addrs or $REDIS_ADDRS (several
+host:port, comma-separated) names a Redis Cluster instead: every key of a
+user carries the user's hash tag, so each request still costs one round
+trip, to the master holding that user's slot.
 
 Example:
   authbench serve --backend session --addr 127.0.0.1:8080 --bcrypt-cost 4
   curl -si -c jar -H 'Content-Type: application/json' \
        -d '{"username":"user-1","password":"password"}' localhost:8080/auth/login
-  curl -s -b jar localhost:8080/api/me`, stdout)
+  curl -s -b jar localhost:8080/api/me
+  authbench serve --backend session --redis-addrs 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003`, stdout)
 	fs.StringVar(&c.backend, "backend", "jwt", "backend: "+strings.Join(backendNames, ", "))
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one; the chosen address is printed)")
 	fs.StringVar(&c.redisAddr, "redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` (default $REDIS_ADDR; empty: start one, see above)")
+	fs.StringVar(&c.redisAddrs, "redis-addrs", os.Getenv(redisprov.EnvAddrs), "Redis Cluster nodes, comma-separated `host:port,...` (default $REDIS_ADDRS); not with --redis-addr")
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "", "key prefix for everything written to Redis (default \"authbench:<random>:\")")
 	fs.StringVar(&c.alg, "alg", "HS256", "JWT signing algorithm: HS256, RS256, ES256 or EdDSA")
 	fs.StringVar(&c.keyFile, "key-file", "", "JWT signing key `file`: PEM private key, or for HS256 a secret of at least 32 bytes (default: generated at start, so tokens do not survive a restart; give the same file to every instance of a scale-out)")
@@ -121,9 +127,18 @@ Example:
 }
 
 func (c *serveConfig) validate() error {
+	if c.redisAddrs != "" {
+		if _, err := redisprov.ParseAddrs(c.redisAddrs); err != nil {
+			return fmt.Errorf("--redis-addrs %q: %w", c.redisAddrs, err)
+		}
+	}
 	switch {
 	case !slices.Contains(backendNames, c.backend):
 		return fmt.Errorf("--backend %q: want one of %s", c.backend, strings.Join(backendNames, ", "))
+	case c.redisAddr != "" && c.redisAddrs != "":
+		return fmt.Errorf("--redis-addr %s and --redis-addrs %s: give one Redis or one cluster, not both (check $REDIS_ADDR and $REDIS_ADDRS)", c.redisAddr, c.redisAddrs)
+	case strings.ContainsAny(c.redisPrefix, "{}"):
+		return fmt.Errorf("--redis-prefix %q: must not contain '{' or '}', the Redis Cluster hash-tag brackets every key's user tag uses", c.redisPrefix)
 	case (c.tlsCert == "") != (c.tlsKey == ""):
 		return errors.New("--tls-cert and --tls-key go together")
 	case c.users < 1:
@@ -153,16 +168,28 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	var rdb *redis.Client
-	if usesRedis(c.backend) {
+	var rdb redis.UniversalClient
+	switch {
+	case usesRedis(c.backend) && c.redisAddrs != "":
+		addrs, _ := redisprov.ParseAddrs(c.redisAddrs) // checked by validate
+		cl, err := redisprov.GivenCluster(ctx, addrs, c.redisPrefix)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		cc := cl.Client()
+		defer cc.Close()
+		rdb, c.redisPrefix = cc, cl.Prefix
+		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", cl.Label(), cl.Prefix)
+	case usesRedis(c.backend):
 		r, err := redisprov.Start(ctx, redisprov.Options{Addr: c.redisAddr, Prefix: c.redisPrefix, Log: stderr})
 		if err != nil {
 			return err
 		}
 		defer r.Close()
-		rdb = r.Client()
-		defer rdb.Close()
-		c.redisPrefix = r.Prefix
+		client := r.Client()
+		defer client.Close()
+		rdb, c.redisPrefix = client, r.Prefix
 		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", r.Label(), r.Prefix)
 	}
 
@@ -231,7 +258,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 }
 
 // newBackend builds the backend c names; rdb is nil for the stateless ones.
-func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
+func newBackend(c serveConfig, rdb redis.UniversalClient) (authbench.Backend, error) {
 	switch c.backend {
 	case "none":
 		return server.NoAuth{}, nil
@@ -253,8 +280,6 @@ func newBackend(c serveConfig, rdb *redis.Client) (authbench.Backend, error) {
 		if c.backend == "session-memory" {
 			cfg.Memory = true
 		} else {
-			// Only here: a nil *redis.Client in the interface field
-			// would not be a nil Client.
 			cfg.Client, cfg.Prefix = rdb, c.redisPrefix
 		}
 		return sessionauth.New(cfg)

@@ -10,11 +10,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/redisprov"
 )
 
 func TestServeFlagErrors(t *testing.T) {
@@ -33,6 +36,10 @@ func TestServeFlagErrors(t *testing.T) {
 		{"no users", []string{"--users", "0"}, "--users 0"},
 		{"absolute shorter than idle", []string{"--idle-timeout", "1h", "--absolute-timeout", "1m"}, "--absolute-timeout"},
 		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"one redis and a cluster", []string{"--redis-addr", "127.0.0.1:1", "--redis-addrs", "127.0.0.1:2,127.0.0.1:3"}, "not both"},
+		{"cluster address not host:port", []string{"--redis-addrs", "127.0.0.1:2,nope"}, `"nope" is not host:port`},
+		{"cluster list with an empty element", []string{"--redis-addrs", "127.0.0.1:2,"}, `--redis-addrs "127.0.0.1:2,"`},
+		{"prefix with a hash-tag bracket", []string{"--redis-prefix", "app{1}:"}, "--redis-prefix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +195,44 @@ func TestServe(t *testing.T) {
 	r := srv.send(t, http.MethodPost, "/auth/login", `{"username":"user-4","password":"password"}`)
 	if r.code != http.StatusOK || len(r.cookies) != 2 {
 		t.Fatalf("login: %d with %d cookies", r.code, len(r.cookies))
+	}
+}
+
+// TestServeOnCluster serves the two stateful backends on a real local
+// Redis Cluster given with --redis-addrs, as a user would after starting
+// one by hand: login, /api/me, logout, and the logged-out cookie refused.
+func TestServeOnCluster(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("no redis-server on PATH: a local cluster needs it (apt-get install redis-server)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cl, err := redisprov.StartCluster(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cl.Close() })
+	for _, backend := range []string{"session", "jwt-blacklist"} {
+		t.Run(backend, func(t *testing.T) {
+			srv := startServe(t, "--backend", backend, "--redis-addrs", strings.Join(cl.Addrs, ","))
+			if !strings.Contains(srv.printed, "given Redis Cluster "+strings.Join(cl.Addrs, ",")) {
+				t.Errorf("serve did not say which cluster it uses:\n%s", srv.printed)
+			}
+			r := srv.send(t, http.MethodPost, "/auth/login", `{"username":"user-3","password":"password"}`)
+			if r.code != http.StatusOK {
+				t.Fatalf("login: %d %s", r.code, r.body)
+			}
+			login := r.cookies
+			if r = srv.send(t, http.MethodGet, "/api/me", "", login...); r.code != http.StatusOK || r.body != `{"user":"user-3"}` {
+				t.Fatalf("me: %d %s", r.code, r.body)
+			}
+			if r = srv.send(t, http.MethodPost, "/auth/logout", "", login...); r.code != http.StatusNoContent {
+				t.Fatalf("logout: %d %s", r.code, r.body)
+			}
+			if r = srv.send(t, http.MethodGet, "/api/me", "", login...); r.code != http.StatusUnauthorized {
+				t.Fatalf("me with the logged-out cookie: %d %s, want 401", r.code, r.body)
+			}
+		})
 	}
 }
 
