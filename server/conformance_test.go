@@ -10,12 +10,20 @@ import (
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/authbench/authbench/sessionauth"
+	"github.com/redis/go-redis/v9"
 )
 
-// serveEnv starts v behind a real socket on the shared test Redis.
+// serveEnv starts v behind a real socket on the shared test Redis (or
+// the shared local Redis Cluster for a cluster variant).
 func serveEnv(t *testing.T, v variant) (*env, *httptest.Server) {
 	t.Helper()
-	rdb, prefix := redistest.Shared(t)
+	var rdb redis.UniversalClient
+	var prefix string
+	if v.cluster {
+		rdb, prefix = redistest.Cluster(t)
+	} else {
+		rdb, prefix = redistest.Shared(t)
+	}
 	e := newEnv(t, v, rdb, prefix)
 	ts := httptest.NewServer(e.srv)
 	t.Cleanup(ts.Close)

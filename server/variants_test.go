@@ -36,6 +36,9 @@ type variant struct {
 	stateful bool
 	// cookie is the name of the credential cookie /api/me reads.
 	cookie string
+	// cluster: the store is a Redis Cluster (redistest.Cluster), not a
+	// single Redis.
+	cluster bool
 }
 
 func variants() []variant {
@@ -49,6 +52,8 @@ func variants() []variant {
 		{name: "session/signed", stateful: true, cookie: sessionauth.Cookie},
 		{name: "session/unsigned", stateful: true, cookie: sessionauth.Cookie},
 		{name: "session-memory", stateful: true, cookie: sessionauth.Cookie},
+		{name: "jwt-blacklist/cluster", alg: "HS256", stateful: true, cookie: jwtauth.AccessCookie, cluster: true},
+		{name: "session/cluster", stateful: true, cookie: sessionauth.Cookie, cluster: true},
 	}
 }
 
@@ -162,7 +167,7 @@ func fmtHex(b []byte) string {
 // session-memory) behind the handler set, with an injected clock. Users:
 // 100, bcrypt cost 4 (the minimum: the password check is not what these
 // tests are about).
-func newEnv(tb testing.TB, v variant, rdb *redis.Client, prefix string) *env {
+func newEnv(tb testing.TB, v variant, rdb redis.UniversalClient, prefix string) *env {
 	tb.Helper()
 	e := &env{v: v, clk: newClock()}
 	var backend authbench.Backend
