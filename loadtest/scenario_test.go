@@ -14,7 +14,7 @@ func TestLoadScenarioShipped(t *testing.T) {
 		t.Fatalf("shipped scenarios: %v %v", files, err)
 	}
 	kinds := map[string]string{
-		"quick.yaml": KindSteady, "full.yaml": KindSteady, "smoke.yaml": KindSteady, "me-only.yaml": KindSteady,
+		"quick.yaml": KindSteady, "full.yaml": KindSteady, "smoke.yaml": KindSteady, "me-only.yaml": KindSteady, "profile.yaml": KindSteady,
 		"store-latency.yaml": KindStoreLatency, "store-outage.yaml": KindStoreOutage,
 		"revocation.yaml": KindRevocation, "scale-out.yaml": KindScaleOut,
 		"refresh-storm.yaml": KindRefreshStorm,
