@@ -23,7 +23,13 @@ SCENARIO  ?= scenarios/quick.yaml
 
 all: build test
 
+# go build -n lists the commands a build would run without running them
+# (about a second): when that includes compiling anything, say so first,
+# since a first build compiles every dependency and is silent for minutes.
 build:
+	@if $(GO) build -n -o $(BIN) ./cmd/authbench 2>&1 | grep -q '/pkg/tool/.*/compile '; then \
+		echo 'building authbench (first run compiles dependencies, 2–5 min)…'; \
+	fi
 	$(GO) build -o $(BIN) ./cmd/authbench
 
 # Everything CI checks, in one command: go vet; govulncheck (offline);

@@ -14,7 +14,7 @@
 cd "$(dirname "$0")/.."
 # ---- README.md "Try it by hand", verbatim below ----
 dir=$(mktemp -d)                      # the binary and the cookie jar live here, not in the repo
-go build -o "$dir/authbench" ./cmd/authbench   # the first build compiles dependencies (~2 min)
+go build -o "$dir/authbench" ./cmd/authbench   # the first build compiles dependencies (2–5 min)
 "$dir/authbench" serve --backend session --bcrypt-cost 4 --addr "127.0.0.1:${PORT:-8080}" &
 pid=$!                                # the server itself, so that kill reaches it
 url="http://localhost:${PORT:-8080}"
