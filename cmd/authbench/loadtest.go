@@ -56,11 +56,16 @@ Examples:
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// A scenario that is missing, unreadable or malformed is a command
+	// line that cannot run: said before anything is started.
 	sc, err := loadtest.LoadScenario(*scenario)
-	if err != nil {
-		if errors.Is(err, loadtest.ErrScenario) {
-			return usageError{cmd: "loadtest", err: err}
-		}
+	var pathErr *os.PathError
+	switch {
+	case errors.As(err, &pathErr):
+		return usageError{cmd: "loadtest", err: fmt.Errorf("--scenario %s: %w", *scenario, pathErr.Err)}
+	case errors.Is(err, loadtest.ErrScenario):
+		return usageError{cmd: "loadtest", err: err}
+	case err != nil:
 		return err
 	}
 	cfg := loadtest.Config{

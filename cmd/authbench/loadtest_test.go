@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,14 +62,82 @@ func TestLoadtestSmoke(t *testing.T) {
 	}
 }
 
-func TestLoadtestBadScenario(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bad.yaml")
-	if err := os.WriteFile(p, []byte("variants: [jwt]\nrte: 5\n"), 0o644); err != nil {
-		t.Fatal(err)
+// TestLoadtestScenarioErrors: a scenario that is missing, unreadable or
+// malformed is a usage error (exit 2, the hint naming loadtest) that names
+// the file, and is found before anything starts: nothing is printed, so no
+// Redis or server was provisioned.
+func TestLoadtestScenarioErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(tb testing.TB) string // returns the --scenario path
+		want    string                     // substring of the error; %s is the path
+		wantErr error                      // what the error must wrap, if anything
+	}{
+		{
+			name: "unknown field",
+			setup: func(tb testing.TB) string {
+				return writeScenario(tb, "variants: [jwt]\nrte: 5\n", 0o644)
+			},
+			want: `%s:2: unknown field "rte"`, wantErr: loadtest.ErrScenario,
+		},
+		{
+			name:  "missing",
+			setup: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "nope.yaml") },
+			want:  "--scenario %s: no such file or directory", wantErr: fs.ErrNotExist,
+		},
+		{
+			name:  "a directory",
+			setup: func(tb testing.TB) string { return tb.TempDir() },
+			want:  "--scenario %s: is a directory",
+		},
+		{
+			name: "under a file",
+			setup: func(tb testing.TB) string {
+				return filepath.Join(writeScenario(tb, "variants: [jwt]\n", 0o644), "quick.yaml")
+			},
+			want: "--scenario %s: not a directory",
+		},
+		{
+			name: "unreadable",
+			setup: func(tb testing.TB) string {
+				p := writeScenario(tb, "variants: [jwt]\n", 0o000)
+				if f, err := os.Open(p); err == nil {
+					f.Close()
+					tb.Skip("permissions do not stop this user reading a mode-000 file (root)")
+				}
+				return p
+			},
+			want: "--scenario %s: permission denied", wantErr: fs.ErrPermission,
+		},
 	}
-	var stdout, stderr strings.Builder
-	err := run(t.Context(), []string{"loadtest", "--scenario", p}, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), p+`:2: unknown field "rte"`) || exitCode(err) != 2 {
-		t.Errorf("err = %v (exit %d), want %s:2: unknown field \"rte\" as a usage error", err, exitCode(err), p)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.setup(t)
+			var stdout, stderr strings.Builder
+			err := run(t.Context(), []string{"loadtest", "--scenario", p, "--out", t.TempDir()}, &stdout, &stderr)
+			var u usageError
+			if !errors.As(err, &u) || u.cmd != "loadtest" || exitCode(err) != 2 {
+				t.Fatalf("err = %v (exit %d), want a loadtest usage error (exit 2)", err, exitCode(err))
+			}
+			if want := fmt.Sprintf(tt.want, p); !strings.Contains(err.Error(), want) {
+				t.Errorf("err = %q, want it to contain %q", err, want)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want it to wrap %v", err, tt.wantErr)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("printed before failing (something was started):\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+			}
+		})
 	}
+}
+
+// writeScenario writes data to a scenario file with mode perm.
+func writeScenario(tb testing.TB, data string, perm os.FileMode) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "bad.yaml")
+	if err := os.WriteFile(p, []byte(data), perm); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
