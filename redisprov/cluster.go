@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -147,35 +146,18 @@ func StartCluster(ctx context.Context, prefix string) (*Cluster, error) {
 // startClusterNode starts one cluster-enabled redis-server on a port
 // whose bus port (port + 10000) exists and is free too.
 func startClusterNode(ctx context.Context, bin string) (*localServer, serverInfo, error) {
-	sweepOnce.Do(sweepStaleDirs)
-	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-*", tempDirPrefix, os.Getpid()))
-	if err != nil {
-		return nil, serverInfo{}, fmt.Errorf("redisprov: temporary folder for a cluster node: %w", err)
-	}
-	s := &localServer{bin: bin, dir: dir, extra: []string{
-		"--cluster-enabled", "yes",
-		"--cluster-config-file", filepath.Join(dir, "nodes.conf"),
-		"--cluster-node-timeout", strconv.FormatInt(clusterNodeTimeout.Milliseconds(), 10),
-		// With a master down, the other masters keep serving their own
-		// slots: the outage then hits only the users whose keys hash to
-		// the lost slots, which is what a sharded store promises.
-		"--cluster-require-full-coverage", "no",
-	}}
-	for range localPortAttempts {
-		if s.port, err = freeClusterPort(); err != nil {
-			break
+	return startLocalWith(ctx, bin, func(dir string) []string {
+		return []string{
+			"--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"),
+			"--cluster-node-timeout", strconv.FormatInt(clusterNodeTimeout.Milliseconds(), 10),
+			// With a master down, the other masters keep serving their
+			// own slots: the outage then hits only the users whose keys
+			// hash to the lost slots, which is what a sharded store
+			// promises.
+			"--cluster-require-full-coverage", "no",
 		}
-		var info serverInfo
-		info, err = s.launch(ctx)
-		if err == nil {
-			return s, info, nil
-		}
-		if !errors.Is(err, errPortInUse) {
-			break
-		}
-	}
-	_ = os.RemoveAll(dir)
-	return nil, serverInfo{}, err
+	}, freeClusterPort)
 }
 
 // freeClusterPort returns a free loopback port whose bus port is free too.
@@ -301,21 +283,30 @@ func (c *Cluster) Label() string {
 		len(c.Addrs), c.Version, strings.Join(c.Addrs, ","))
 }
 
+// node returns master i of a cluster this package started; the caller
+// holds c.mu.
+func (c *Cluster) node(i int) (*localServer, error) {
+	switch {
+	case c.closed:
+		return nil, ErrClosed
+	case c.nodes == nil:
+		return nil, ErrNotOwned
+	case i < 0 || i >= len(c.nodes):
+		return nil, fmt.Errorf("redisprov: cluster has no node %d (0..%d)", i, len(c.nodes)-1)
+	}
+	return c.nodes[i], nil
+}
+
 // StopNode stops master i (SIGTERM), keeping its port and folder so
 // StartNode can bring it back with its slots: the outage of one shard.
 func (c *Cluster) StopNode(i int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
+	n, err := c.node(i)
+	if err != nil {
+		return err
 	}
-	if c.nodes == nil {
-		return ErrNotOwned
-	}
-	if i < 0 || i >= len(c.nodes) {
-		return fmt.Errorf("redisprov: cluster has no node %d (0..%d)", i, len(c.nodes)-1)
-	}
-	c.nodes[i].stop()
+	n.stop()
 	return nil
 }
 
@@ -324,16 +315,11 @@ func (c *Cluster) StopNode(i int) error {
 func (c *Cluster) StartNode(ctx context.Context, i int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
+	n, err := c.node(i)
+	if err != nil {
+		return err
 	}
-	if c.nodes == nil {
-		return ErrNotOwned
-	}
-	if i < 0 || i >= len(c.nodes) {
-		return fmt.Errorf("redisprov: cluster has no node %d (0..%d)", i, len(c.nodes)-1)
-	}
-	if _, err := c.nodes[i].restart(ctx); err != nil {
+	if _, err := n.restart(ctx); err != nil {
 		return err
 	}
 	return c.waitReady(ctx)

@@ -60,14 +60,26 @@ func (s *localServer) addr() string {
 
 // startLocal starts bin on a free loopback port in a new temporary folder.
 func startLocal(ctx context.Context, bin string) (*localServer, serverInfo, error) {
+	return startLocalWith(ctx, bin, nil, freePort)
+}
+
+// startLocalWith is startLocal with more redis-server arguments, built
+// from the server's folder (a cluster node's nodes.conf lives there), and
+// a port picker: a free port is chosen by binding :0 and closing, so
+// another process can take it before redis-server binds it, and the
+// start is retried on a new port.
+func startLocalWith(ctx context.Context, bin string, extra func(dir string) []string, pickPort func() (int, error)) (*localServer, serverInfo, error) {
 	sweepOnce.Do(sweepStaleDirs)
 	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-*", tempDirPrefix, os.Getpid()))
 	if err != nil {
 		return nil, serverInfo{}, fmt.Errorf("redisprov: temporary folder for redis-server: %w", err)
 	}
 	s := &localServer{bin: bin, dir: dir}
+	if extra != nil {
+		s.extra = extra(dir)
+	}
 	for range localPortAttempts {
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = pickPort(); err != nil {
 			break
 		}
 		var info serverInfo
