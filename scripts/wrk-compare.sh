@@ -54,14 +54,20 @@ for v in "${variants[@]}"; do
       awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "} END {print ""}' "$tmp/jar" >>"$tmp/cookies"
     done
   fi
+  # The requests are formatted once, in init, so the hook only hands out
+  # a ready string: formatting per request makes wrk, not the server,
+  # the bottleneck.
   cat >"$tmp/rotate.lua" <<LUA
-local cookies = {}
-for line in io.lines("$tmp/cookies") do if #line > 0 then cookies[#cookies + 1] = line end end
-local i = 0
-request = function()
-  if #cookies == 0 then return wrk.format("GET") end
-  i = i % #cookies + 1
-  return wrk.format("GET", nil, { ["Cookie"] = cookies[i] })
+local reqs, i = {}, 0
+function init(args)
+  for line in io.lines("$tmp/cookies") do
+    if #line > 0 then reqs[#reqs + 1] = wrk.format("GET", nil, { ["Cookie"] = line }) end
+  end
+  if #reqs == 0 then reqs[1] = wrk.format("GET") end
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
 end
 LUA
   mkdir -p "$cg"; echo 10000 >"$cg/cpu.cfs_period_us"; echo "$spid" >"$cg/cgroup.procs"
