@@ -25,6 +25,7 @@
 // request as Redis itself counts them, and the generator's own CPU. A
 // step the generator could not hold is flagged generator-bound, so no
 // figure passes for the server's limit when it was the generator's.
-// Results (results.json, schema "authbench.results/v1", see Results) and
+// Results (results.json, schema "authbench.results/v2", see package
+// results: the runner writes its types, the report reads them) and
 // vegeta's raw gob results per step go to <out>/<run-id>/.
 package loadtest

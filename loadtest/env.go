@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/authbench/authbench/results"
 )
 
 // environment describes this machine and build for the results.
-func environment() Environment {
-	e := Environment{
+func environment() results.Environment {
+	e := results.Environment{
 		CPUModel:   cpuModel(),
 		Cores:      runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/authbench/authbench/results"
 )
 
 // clockTicks is sysconf(_SC_CLK_TCK), the unit of utime and stime in
@@ -210,8 +212,8 @@ func raiseFileLimit() (uint64, bool, error) {
 // from /proc/<pid>/io and sums the context switches of its threads from
 // /proc/<pid>/task/*/status (the process's own status counts only its
 // main thread).
-func procCounters(pid int) (ProcCounters, error) {
-	var c ProcCounters
+func procCounters(pid int) (results.ProcCounters, error) {
+	var c results.ProcCounters
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
 	if err != nil {
 		return c, err
@@ -266,45 +268,14 @@ func eachCounter(b []byte, f func(name string, n uint64)) {
 }
 
 // sumCounters is procCounters summed over pids.
-func sumCounters(pids []int) (ProcCounters, error) {
-	var t ProcCounters
+func sumCounters(pids []int) (results.ProcCounters, error) {
+	var t results.ProcCounters
 	for _, pid := range pids {
 		c, err := procCounters(pid)
 		if err != nil {
 			return t, err
 		}
-		t.add(c)
+		t.Add(c)
 	}
 	return t, nil
-}
-
-// add sums o into c.
-func (c *ProcCounters) add(o ProcCounters) {
-	c.ReadSyscalls += o.ReadSyscalls
-	c.WriteSyscalls += o.WriteSyscalls
-	c.BytesRead += o.BytesRead
-	c.BytesWritten += o.BytesWritten
-	c.VoluntarySw += o.VoluntarySw
-	c.InvoluntarySw += o.InvoluntarySw
-	c.ThreadsObserved += o.ThreadsObserved
-}
-
-// minus is the delta c − a of two readings; a counter that went down (a
-// thread exited between them) counts 0.
-func (c ProcCounters) minus(a ProcCounters) ProcCounters {
-	sub := func(x, y uint64) uint64 {
-		if x < y {
-			return 0
-		}
-		return x - y
-	}
-	return ProcCounters{
-		ReadSyscalls:    sub(c.ReadSyscalls, a.ReadSyscalls),
-		WriteSyscalls:   sub(c.WriteSyscalls, a.WriteSyscalls),
-		BytesRead:       sub(c.BytesRead, a.BytesRead),
-		BytesWritten:    sub(c.BytesWritten, a.BytesWritten),
-		VoluntarySw:     sub(c.VoluntarySw, a.VoluntarySw),
-		InvoluntarySw:   sub(c.InvoluntarySw, a.InvoluntarySw),
-		ThreadsObserved: c.ThreadsObserved,
-	}
 }
