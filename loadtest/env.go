@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/authbench/authbench/results"
 )
 
@@ -24,9 +22,8 @@ func environment() results.Environment {
 		GitCommit:  "unknown",
 	}
 	e.Hostname, _ = os.Hostname()
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		e.Kernel = unix.ByteSliceToString(u.Release[:])
+	if k := kernelRelease(); k != "" {
+		e.Kernel = k
 	}
 	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		e.GitCommit = strings.TrimSpace(string(out))

@@ -139,6 +139,9 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 	} else if raised {
 		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d (an overloaded step holds a connection per request in flight)\n", lim)
 	}
+	for _, s := range unmeasured() {
+		r.note(s) // this system lacks what Linux gives (sys_other.go)
+	}
 	if sc.Backend.BcryptCost < 10 {
 		r.note(fmt.Sprintf("bcrypt cost lowered to %d (serve default 10) so logins do not dominate the load; login figures are not production login costs", sc.Backend.BcryptCost))
 	}
