@@ -42,12 +42,15 @@ const fileLimitWant = 1 << 20
 // raiseFileLimit lifts RLIMIT_NOFILE towards fileLimitWant, the hard
 // limit included when the process may (root, CAP_SYS_RESOURCE), and
 // bounded by fs.nr_open. The server processes inherit it. It returns
-// the limit now in force and whether it changed.
-func raiseFileLimit() (uint64, bool, error) {
+// the limit now in force and, when it changed it, a function restoring
+// the limit found (nil when nothing changed).
+func raiseFileLimit() (uint64, func() error, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, false, err
+		return 0, nil, err
 	}
+	found := lim
+	restore := func() error { return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &found) }
 	want := uint64(fileLimitWant)
 	if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
 		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n < want {
@@ -55,7 +58,7 @@ func raiseFileLimit() (uint64, bool, error) {
 		}
 	}
 	if lim.Cur >= want {
-		return lim.Cur, false, nil
+		return lim.Cur, nil, nil
 	}
 	next := syscall.Rlimit{Cur: want, Max: max(lim.Max, want)}
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err != nil {
@@ -64,10 +67,10 @@ func raiseFileLimit() (uint64, bool, error) {
 		next = syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
 		if lim.Cur < lim.Max {
 			if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err2 == nil {
-				return next.Cur, true, nil
+				return next.Cur, restore, nil
 			}
 		}
-		return lim.Cur, false, err
+		return lim.Cur, nil, err
 	}
-	return want, true, nil
+	return want, restore, nil
 }

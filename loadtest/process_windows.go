@@ -30,7 +30,7 @@ func selfCPU() time.Duration {
 func kernelRelease() string { return "" }
 
 // raiseFileLimit has nothing to raise on Windows.
-func raiseFileLimit() (uint64, bool, error) { return 0, false, nil }
+func raiseFileLimit() (uint64, func() error, error) { return 0, nil, nil }
 
 // serverProcAttr: no process group on Windows.
 func serverProcAttr() *syscall.SysProcAttr { return nil }

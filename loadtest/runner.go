@@ -96,12 +96,22 @@ type runner struct {
 	// was); quotaNoted is set once the missing quota was noted.
 	quotaMechanism string
 	quotaNoted     bool
+
+	// undo restores what the run changed in the calling process (its
+	// CPU affinity, its open-file limit); close runs it in reverse.
+	undo []func() error
 }
 
 // Run runs cfg's scenario and writes results.json. It returns the
 // results and the run folder even when interrupted (ctx cancelled: the
 // results then say "interrupted") or failed part-way; the error is
 // non-nil in both cases.
+//
+// For the run's length it changes the calling process: it raises the
+// open-file limit and, with pin auto, holds the process's threads to the
+// generator's CPUs. It restores both before returning, so a caller (a
+// test, a tool embedding the runner) finds its process as it was; only
+// the runner's own output, the run folder, remains.
 func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 	if cfg.Scenario == nil {
 		return nil, "", errors.New("loadtest: no scenario")
@@ -134,10 +144,11 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 		Kind:         sc.Kind(),
 		Policy:       &policy,
 	}
-	if lim, raised, err := raiseFileLimit(); err != nil {
+	if lim, restore, err := raiseFileLimit(); err != nil {
 		r.note(fmt.Sprintf("open-file limit stays at %d (%v): an overloaded step may run out of descriptors", lim, err))
-	} else if raised {
-		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d (an overloaded step holds a connection per request in flight)\n", lim)
+	} else if restore != nil {
+		r.undo = append(r.undo, restore)
+		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d for the run (an overloaded step holds a connection per request in flight)\n", lim)
 	}
 	for _, s := range unmeasured() {
 		r.note(s) // this system lacks what Linux gives (sys_other.go)
@@ -178,6 +189,8 @@ func (r *runner) writeResults() error {
 	return r.res.Write(filepath.Join(r.dir, "results.json"))
 }
 
+// close releases what the run holds, then undoes what it changed in
+// this process (affinity, file limit), last change first.
 func (r *runner) close() {
 	if r.proxy != nil {
 		_ = r.proxy.Close()
@@ -191,6 +204,12 @@ func (r *runner) close() {
 	if r.client != nil {
 		r.client.CloseIdleConnections()
 	}
+	for i := len(r.undo) - 1; i >= 0; i-- {
+		if err := r.undo[i](); err != nil {
+			fmt.Fprintf(r.log, "loadtest: could not restore the process: %v\n", err)
+		}
+	}
+	r.undo = nil
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -407,6 +426,7 @@ func (r *runner) setupPinning() {
 			r.pin.Note = "generator not pinned: " + err.Error()
 			break
 		}
+		r.undo = append(r.undo, func() error { return pinTasks(0, cpus) })
 		r.pin.Applied, r.pin.ServerCPUs, r.pin.GeneratorCPUs = true, srv, gen
 		r.genCPUs = len(gen)
 		r.pin.Note = "Redis is not pinned (it shares the CPUs)"
