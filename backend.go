@@ -2,6 +2,7 @@ package authbench
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -92,6 +93,18 @@ func (r Revocation) String() string {
 
 // MarshalText lets Revocation appear as words in JSON results.
 func (r Revocation) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads the words MarshalText wrote, so that results
+// recording a variant's Info can be read back.
+func (r *Revocation) UnmarshalText(b []byte) error {
+	for _, v := range []Revocation{RevocationUnsupported, RevocationAtExpiry, RevocationImmediate} {
+		if string(b) == v.String() {
+			*r = v
+			return nil
+		}
+	}
+	return fmt.Errorf("authbench: unknown revocation %q (want unsupported, only at expiry or immediate)", b)
+}
 
 // Info describes a backend variant.
 type Info struct {

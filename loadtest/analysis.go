@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/stats"
 )
 
@@ -23,8 +24,8 @@ var referenceVariants = []string{"jwt", "none"}
 
 // analyzeCost builds the cost analysis of a curve run from its steps
 // and the capacity rounds the runner kept.
-func (r *runner) analyzeCost() *CostAnalysis {
-	rounds := map[string][]CapacityRound{}
+func (r *runner) analyzeCost() *results.CostAnalysis {
+	rounds := map[string][]results.CapacityRound{}
 	unexplained := map[string]int{}
 	for i, cs := range r.capState {
 		v := r.res.Variants[i].Label()
@@ -34,7 +35,7 @@ func (r *runner) analyzeCost() *CostAnalysis {
 	ca := AnalyzeCost(r.res, rounds, unexplained)
 	ca.Orders = r.orders
 	if q := r.sc.Curve.Capacity; q != nil {
-		ca.Capacity = &CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
+		ca.Capacity = &results.CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
 			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved}
 		if r.quotaNoted {
 			ca.Capacity.Quota = 0
@@ -48,16 +49,16 @@ func (r *runner) analyzeCost() *CostAnalysis {
 // ratios to the reference variants. It reads only res and the rounds
 // given, so a written run can be analysed again with the same seed and
 // get the same figures.
-func AnalyzeCost(res *Results, rounds map[string][]CapacityRound, unexplained map[string]int) *CostAnalysis {
+func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound, unexplained map[string]int) *results.CostAnalysis {
 	sc := res.Scenario
 	c := sc.Curve
 	if c == nil {
-		c = &Curve{FitTop: min(3, len(sc.Rates)), Seed: 1}
+		c = &results.Curve{FitTop: min(3, len(sc.Rates)), Seed: 1}
 	}
 	rates := slices.Clone(sc.Rates)
 	slices.Sort(rates)
 	fit := rates[max(0, len(rates)-c.FitTop):]
-	ca := &CostAnalysis{
+	ca := &results.CostAnalysis{
 		Method: fmt.Sprintf("randomized interleaved trials: %d rounds, each running every variant once in a shuffled order over its rates in a shuffled order (%v s steps); marginal CPU = least-squares slope of CPU-seconds per second over achieved rate at the %d highest rates, 95 %% t interval; ratios = paired bootstrap over rounds (%d resamples, seed %d)",
 			sc.Repetitions, sc.Duration.D().Seconds(), len(fit), costResamples, c.Seed),
 		Rounds: sc.Repetitions, Seed: c.Seed, FitRates: fit, Level: costLevel, Resamples: costResamples,
@@ -75,7 +76,7 @@ func AnalyzeCost(res *Results, rounds map[string][]CapacityRound, unexplained ma
 	}
 	for i := range ca.Variants {
 		for _, ref := range referenceVariants {
-			j := slices.IndexFunc(ca.Variants, func(x VariantCost) bool { return x.Variant == ref })
+			j := slices.IndexFunc(ca.Variants, func(x results.VariantCost) bool { return x.Variant == ref })
 			if j < 0 || j == i {
 				continue
 			}
@@ -86,19 +87,19 @@ func AnalyzeCost(res *Results, rounds map[string][]CapacityRound, unexplained ma
 }
 
 // costOf fits one variant's curve.
-func costOf(v VariantResult, fit []float64, top float64, nRounds int) VariantCost {
-	vc := VariantCost{Variant: v.Label(), TopRate: top}
+func costOf(v results.VariantResult, fit []float64, top float64, nRounds int) results.VariantCost {
+	vc := results.VariantCost{Variant: v.Label(), TopRate: top}
 	var xs, ys, rys, rxs []float64
 	byRound := map[int][2][]float64{}
-	var meAt []Latency
-	routesAt := map[string][]Latency{}
-	var explain []Step
+	var meAt []results.Latency
+	routesAt := map[string][]results.Latency{}
+	var explain []results.Step
 	for _, st := range v.Steps {
 		if st.Kind != "rate" || st.Interrupted || st.Wall <= 0 {
 			continue
 		}
 		if st.Rate == top {
-			if m, ok := st.Routes[RouteMe]; ok {
+			if m, ok := st.Routes[results.RouteMe]; ok {
 				meAt = append(meAt, m.Latency)
 			}
 			for k, m := range st.Routes {
@@ -118,14 +119,14 @@ func costOf(v VariantResult, fit []float64, top float64, nRounds int) VariantCos
 		}
 	}
 	if l, err := stats.FitLine(xs, ys, costLevel); err == nil {
-		vc.ServerMarginal = &Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
-		vc.ServerIdle = &Interval{Estimate: l.Intercept, Lo: l.InterceptLo, Hi: l.InterceptHi, N: l.N}
-		vc.Fit = &FitInfo{N: l.N, R2: l.R2, Bends: l.Bends, Curvature: finite(l.Curvature)}
+		vc.ServerMarginal = &results.Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
+		vc.ServerIdle = &results.Interval{Estimate: l.Intercept, Lo: l.InterceptLo, Hi: l.InterceptHi, N: l.N}
+		vc.Fit = &results.FitInfo{N: l.N, R2: l.R2, Bends: l.Bends, Curvature: finite(l.Curvature)}
 	} else if len(v.Steps) > 0 {
 		vc.Error = "marginal CPU not fitted: " + err.Error()
 	}
 	if l, err := stats.FitLine(rxs, rys, costLevel); err == nil {
-		vc.RedisMarginal = &Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
+		vc.RedisMarginal = &results.Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
 	}
 	for rep := 1; rep <= nRounds; rep++ {
 		p, ok := byRound[rep]
@@ -144,7 +145,7 @@ func costOf(v VariantResult, fit []float64, top float64, nRounds int) VariantCos
 		vc.Me = &m
 	}
 	if len(routesAt) > 0 {
-		vc.Routes = map[string]Latency{}
+		vc.Routes = map[string]results.Latency{}
 		for k, ls := range routesAt {
 			vc.Routes[k] = medianLatency(ls)
 		}
@@ -162,8 +163,8 @@ func finite(x float64) float64 {
 }
 
 // medianLatency is the per-percentile median of several steps' latencies.
-func medianLatency(ls []Latency) Latency {
-	med := func(f func(Latency) time.Duration) time.Duration {
+func medianLatency(ls []results.Latency) results.Latency {
+	med := func(f func(results.Latency) time.Duration) time.Duration {
 		xs := make([]time.Duration, len(ls))
 		for i, l := range ls {
 			xs[i] = f(l)
@@ -174,22 +175,22 @@ func medianLatency(ls []Latency) Latency {
 		}
 		return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
 	}
-	return Latency{
-		Mean: med(func(l Latency) time.Duration { return l.Mean }),
-		P50:  med(func(l Latency) time.Duration { return l.P50 }),
-		P90:  med(func(l Latency) time.Duration { return l.P90 }),
-		P95:  med(func(l Latency) time.Duration { return l.P95 }),
-		P99:  med(func(l Latency) time.Duration { return l.P99 }),
-		Max:  med(func(l Latency) time.Duration { return l.Max }),
-		Min:  med(func(l Latency) time.Duration { return l.Min }),
+	return results.Latency{
+		Mean: med(func(l results.Latency) time.Duration { return l.Mean }),
+		P50:  med(func(l results.Latency) time.Duration { return l.P50 }),
+		P90:  med(func(l results.Latency) time.Duration { return l.P90 }),
+		P95:  med(func(l results.Latency) time.Duration { return l.P95 }),
+		P99:  med(func(l results.Latency) time.Duration { return l.P99 }),
+		Max:  med(func(l results.Latency) time.Duration { return l.Max }),
+		Min:  med(func(l results.Latency) time.Duration { return l.Min }),
 	}
 }
 
 // explainOf sums the counters of the steps at rate and divides by their
 // requests.
-func explainOf(steps []Step, rate float64) *Explain {
+func explainOf(steps []results.Step, rate float64) *results.Explain {
 	var n uint64
-	var c ProcCounters
+	var c results.ProcCounters
 	var redisCmds uint64
 	var redisN uint64
 	var cred float64
@@ -201,7 +202,7 @@ func explainOf(steps []Step, rate float64) *Explain {
 		}
 		ok = true
 		n += st.All.Requests
-		c.add(*st.Server.Counters)
+		c.Add(*st.Server.Counters)
 		if st.Redis != nil {
 			redisCmds += st.Redis.Commands
 			redisN += st.All.Requests
@@ -211,7 +212,7 @@ func explainOf(steps []Step, rate float64) *Explain {
 		return nil
 	}
 	f := float64(n)
-	e := &Explain{
+	e := &results.Explain{
 		Rate:            rate,
 		ReadSyscalls:    float64(c.ReadSyscalls) / f,
 		WriteSyscalls:   float64(c.WriteSyscalls) / f,
@@ -228,8 +229,8 @@ func explainOf(steps []Step, rate float64) *Explain {
 // capacityOf summarises a variant's capacity rounds: the mean over
 // rounds of the highest passing rate with its t interval, scaled to one
 // core by the quota.
-func capacityOf(rounds []CapacityRound, unexplained int, sc Scenario) *CapacityResult {
-	cr := &CapacityResult{Rounds: rounds, Unexplained: unexplained}
+func capacityOf(rounds []results.CapacityRound, unexplained int, sc results.Scenario) *results.CapacityResult {
+	cr := &results.CapacityResult{Rounds: rounds, Unexplained: unexplained}
 	var xs []float64
 	for _, r := range rounds {
 		xs = append(xs, r.Rate)
@@ -238,16 +239,16 @@ func capacityOf(rounds []CapacityRound, unexplained int, sc Scenario) *CapacityR
 		}
 		cr.GeneratorBound = cr.GeneratorBound || r.GeneratorBound
 	}
-	iv := Interval{Estimate: mean(xs), Lo: mean(xs), Hi: mean(xs), N: len(xs)}
+	iv := results.Interval{Estimate: mean(xs), Lo: mean(xs), Hi: mean(xs), N: len(xs)}
 	if ci, err := stats.MeanCI(xs, costLevel); err == nil {
-		iv = Interval{Estimate: ci.Estimate, Lo: ci.Lo, Hi: ci.Hi, N: ci.N}
+		iv = results.Interval{Estimate: ci.Estimate, Lo: ci.Lo, Hi: ci.Hi, N: ci.N}
 	}
 	cr.Rate = iv
 	q := 1.0
 	if sc.Curve != nil && sc.Curve.Capacity != nil && sc.Curve.Capacity.Quota > 0 {
 		q = sc.Curve.Capacity.Quota
 	}
-	cr.PerCore = Interval{Estimate: iv.Estimate / q, Lo: iv.Lo / q, Hi: iv.Hi / q, N: iv.N}
+	cr.PerCore = results.Interval{Estimate: iv.Estimate / q, Lo: iv.Lo / q, Hi: iv.Hi / q, N: iv.N}
 	return cr
 }
 
@@ -265,8 +266,8 @@ func mean(xs []float64) float64 {
 // ratioOf pairs a's and b's rounds: capacity(a)/capacity(b) and marginal
 // CPU(a)/marginal CPU(b), each a paired bootstrap over the rounds both
 // have figures for.
-func ratioOf(a, b VariantCost, seed uint64) Ratio {
-	out := Ratio{To: b.Variant}
+func ratioOf(a, b results.VariantCost, seed uint64) results.Ratio {
+	out := results.Ratio{To: b.Variant}
 	if a.Capacity != nil && b.Capacity != nil {
 		ra, rb := roundMap(a.Capacity.Rounds), roundMap(b.Capacity.Rounds)
 		var num, den []float64
@@ -276,7 +277,7 @@ func ratioOf(a, b VariantCost, seed uint64) Ratio {
 			}
 		}
 		if iv, err := stats.BootstrapPairedRatio(num, den, costLevel, costResamples, seed); err == nil {
-			out.Capacity = &Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
+			out.Capacity = &results.Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
 		}
 	}
 	var num, den []float64
@@ -286,12 +287,12 @@ func ratioOf(a, b VariantCost, seed uint64) Ratio {
 		}
 	}
 	if iv, err := stats.BootstrapPairedRatio(num, den, costLevel, costResamples, seed+1); err == nil {
-		out.Marginal = &Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
+		out.Marginal = &results.Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
 	}
 	return out
 }
 
-func roundMap(rs []CapacityRound) map[int]float64 {
+func roundMap(rs []results.CapacityRound) map[int]float64 {
 	m := map[int]float64{}
 	for _, r := range rs {
 		m[r.Round] = r.Rate

@@ -5,24 +5,26 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // curveResults makes a curve run whose server CPU follows
 // idle + marginal·rate exactly, per variant, over rounds.
-func curveResults(marginal map[string]float64, idle float64, rounds int) *Results {
+func curveResults(marginal map[string]float64, idle float64, rounds int) *results.Results {
 	rates := []float64{1000, 2000, 4000, 7000}
-	res := &Results{Schema: Schema, RunID: "t", Scenario: Scenario{Rates: rates, Repetitions: rounds,
-		Duration: Duration(2 * time.Second), Curve: &Curve{FitTop: 3, Seed: 1}}}
+	res := &results.Results{Schema: results.Schema, RunID: "t", Scenario: results.Scenario{Rates: rates, Repetitions: rounds,
+		Duration: results.Duration(2 * time.Second), Curve: &results.Curve{FitTop: 3, Seed: 1}}}
 	for _, v := range []string{"jwt", "session"} {
-		vr := VariantResult{Variant: v}
+		vr := results.VariantResult{Variant: v}
 		for rep := 1; rep <= rounds; rep++ {
 			for _, rate := range rates {
 				wall := 2 * time.Second
 				cpu := (idle + marginal[v]*rate) * wall.Seconds()
-				vr.Steps = append(vr.Steps, Step{Kind: "rate", Repetition: rep, Rate: rate, Wall: wall,
-					All:    Metrics{Rate: rate, Requests: uint64(rate * 2)},
-					Routes: map[string]Metrics{RouteMe: {Latency: Latency{P50: time.Millisecond, P99: 3 * time.Millisecond}}},
-					Server: &ProcessCost{CPUSeconds: cpu, Counters: &ProcCounters{ReadSyscalls: uint64(rate * 4), WriteSyscalls: uint64(rate * 2)}}})
+				vr.Steps = append(vr.Steps, results.Step{Kind: "rate", Repetition: rep, Rate: rate, Wall: wall,
+					All:    results.Metrics{Rate: rate, Requests: uint64(rate * 2)},
+					Routes: map[string]results.Metrics{results.RouteMe: {Latency: results.Latency{P50: time.Millisecond, P99: 3 * time.Millisecond}}},
+					Server: &results.ProcessCost{CPUSeconds: cpu, Counters: &results.ProcCounters{ReadSyscalls: uint64(rate * 4), WriteSyscalls: uint64(rate * 2)}}})
 			}
 		}
 		res.Variants = append(res.Variants, vr)
@@ -32,7 +34,7 @@ func curveResults(marginal map[string]float64, idle float64, rounds int) *Result
 
 func TestAnalyzeCostKnownLine(t *testing.T) {
 	res := curveResults(map[string]float64{"jwt": 40e-6, "session": 60e-6}, 0.05, 4)
-	rounds := map[string][]CapacityRound{
+	rounds := map[string][]results.CapacityRound{
 		"jwt":     {{Round: 1, Rate: 3000, FailedAt: 3100}, {Round: 2, Rate: 3100, FailedAt: 3200}, {Round: 3, Rate: 2900, FailedAt: 3000}, {Round: 4, Rate: 3000, FailedAt: 3100}},
 		"session": {{Round: 1, Rate: 2000, FailedAt: 2100}, {Round: 2, Rate: 2060, FailedAt: 2100}, {Round: 3, Rate: 1950, FailedAt: 2000}, {Round: 4, Rate: 2010, FailedAt: 2100}},
 	}
@@ -43,7 +45,7 @@ func TestAnalyzeCostKnownLine(t *testing.T) {
 	jwt, sess := ca.Variants[0], ca.Variants[1]
 	for _, c := range []struct {
 		name string
-		got  *Interval
+		got  *results.Interval
 		want float64
 	}{{"jwt marginal", jwt.ServerMarginal, 40e-6}, {"session marginal", sess.ServerMarginal, 60e-6}, {"jwt idle", jwt.ServerIdle, 0.05}} {
 		tol := 1e-9 * c.want // exact data: the CI is the estimate, up to rounding
@@ -75,7 +77,7 @@ func TestAnalyzeCostKnownLine(t *testing.T) {
 
 func TestAnalyzeCostLowerBoundAndGenerator(t *testing.T) {
 	res := curveResults(map[string]float64{"jwt": 40e-6, "session": 60e-6}, 0.05, 2)
-	rounds := map[string][]CapacityRound{
+	rounds := map[string][]results.CapacityRound{
 		"jwt":     {{Round: 1, Rate: 8000}, {Round: 2, Rate: 7800, FailedAt: 8100, GeneratorBound: true}},
 		"session": {{Round: 1, Rate: 2000, FailedAt: 2100}, {Round: 2, Rate: 2000, FailedAt: 2100}},
 	}
@@ -105,18 +107,18 @@ func TestResultsV2RoundTripAndV1(t *testing.T) {
 	if err := res.Write(p); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(p)
+	got, err := results.Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Schema != Schema || got.Cost == nil || got.Cost.Variants[1].ServerMarginal.Estimate != res.Cost.Variants[1].ServerMarginal.Estimate {
+	if got.Schema != results.Schema || got.Cost == nil || got.Cost.Variants[1].ServerMarginal.Estimate != res.Cost.Variants[1].ServerMarginal.Estimate {
 		t.Errorf("round trip lost the cost analysis: %+v", got.Cost)
 	}
-	old, err := Load("../report/testdata/rates/results.json")
+	old, err := results.Load("../report/testdata/rates/results.json")
 	if err != nil {
 		t.Fatalf("the v1 reference run no longer loads: %v", err)
 	}
-	if old.Schema != SchemaV1 || old.Cost != nil {
+	if old.Schema != results.SchemaV1 || old.Cost != nil {
 		t.Errorf("v1 file read as schema %q with cost %v", old.Schema, old.Cost)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // Curve turns a steady scenario into a cost curve. Its rates run as
@@ -92,7 +94,7 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 	if c == nil {
 		return
 	}
-	if k := s.Kind(); k != KindSteady {
+	if k := s.Kind(); k != results.KindSteady {
 		bad("$.curve", "curve: a %s scenario has its own steps; a curve belongs to a steady scenario", k)
 	}
 	if s.Search != nil {
@@ -187,8 +189,8 @@ type probeOutcome struct {
 // then bisects between them until they are within 2 %. Rates are
 // rounded to 10 req/s. The result's Rate is the highest passing rate
 // seen (0: none passed), FailedAt the lowest failing rate above it.
-func searchCapacity(guess float64, maxProbes int, probe func(rate float64) probeOutcome) CapacityRound {
-	var cr CapacityRound
+func searchCapacity(guess float64, maxProbes int, probe func(rate float64) probeOutcome) results.CapacityRound {
+	var cr results.CapacityRound
 	round := func(x float64) float64 { return math.Max(10, math.Round(x/10)*10) }
 	rate := round(guess)
 	lo, hi := 0.0, 0.0
@@ -229,7 +231,7 @@ func searchCapacity(guess float64, maxProbes int, probe func(rate float64) probe
 // capacityVerdict judges a capacity probe: achieved completions, success
 // and GET /api/me p99 against the SLO, and, when it failed, whose limit
 // it was. quota is the server's share of one core (0: none).
-func capacityVerdict(q CapacitySpec, quota float64, st Step) (probeOutcome, string) {
+func capacityVerdict(q CapacitySpec, quota float64, st results.Step) (probeOutcome, string) {
 	o := probeOutcome{complete: !st.Interrupted}
 	var why []string
 	if st.All.Throughput < capacityMinAchieved*st.Rate {
@@ -238,7 +240,7 @@ func capacityVerdict(q CapacitySpec, quota float64, st Step) (probeOutcome, stri
 	if st.All.Success < capacityMinSuccess {
 		why = append(why, fmt.Sprintf("success %.2f%% < %.1f%%", 100*st.All.Success, 100*capacityMinSuccess))
 	}
-	me, ok := st.Routes[RouteMe]
+	me, ok := st.Routes[results.RouteMe]
 	if !ok {
 		me = st.All
 	}
@@ -266,7 +268,7 @@ func capacityVerdict(q CapacitySpec, quota float64, st Step) (probeOutcome, stri
 	return o, strings.Join(why, "; ")
 }
 
-func utilOf(st Step) float64 {
+func utilOf(st results.Step) float64 {
 	if st.Server == nil {
 		return 0
 	}
@@ -276,7 +278,7 @@ func utilOf(st Step) float64 {
 // capacityRound runs one round's capacity search for lv under the quota.
 func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 	spec := *r.sc.Curve.Capacity
-	vr := func() *VariantResult { return &r.res.Variants[lv.vr] }
+	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	quota := r.applyQuota(lv, spec.Quota)
 	defer r.clearQuota(lv)
 	guess := r.capacityGuess(lv, quota)
@@ -287,7 +289,7 @@ func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 			st := r.step(ctx, lv, "capacity", rep, len(vr().Steps)+1, 0, rate, opts)
 			st.Quota = quota
 			o, why := capacityVerdict(spec, quota, st)
-			st.SLO = &SLOVerdict{Pass: o.pass, Reason: why}
+			st.SLO = &results.SLOVerdict{Pass: o.pass, Reason: why}
 			vr().Steps = append(vr().Steps, st)
 			r.prog.verdict(st)
 			if !o.pass {
@@ -350,7 +352,7 @@ func (r *runner) capacityGuess(lv *liveVariant, quota float64) float64 {
 // capacityState is what the runner keeps of a variant's capacity rounds
 // for the analysis.
 type capacityState struct {
-	rounds      []CapacityRound
+	rounds      []results.CapacityRound
 	unexplained int
 }
 

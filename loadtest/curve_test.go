@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // fakeServer answers probes as a server with a known capacity would:
@@ -81,17 +83,17 @@ func TestSearchCapacityStopsWhenInterrupted(t *testing.T) {
 
 func TestCapacityVerdict(t *testing.T) {
 	spec := CapacitySpec{Quota: 0.25, P99: Duration(25 * time.Millisecond)}
-	step := func(p99 time.Duration, throughput, serverUtil, genUtil float64, sentShort bool) Step {
-		st := Step{Rate: 1000, All: Metrics{Rate: 1000, Throughput: throughput, Success: 1},
-			Routes:    map[string]Metrics{RouteMe: {Latency: Latency{P99: p99}}},
-			Server:    &ProcessCost{Utilisation: serverUtil},
-			Generator: GeneratorCost{Utilisation: genUtil, Cores: 1}}
+	step := func(p99 time.Duration, throughput, serverUtil, genUtil float64, sentShort bool) results.Step {
+		st := results.Step{Rate: 1000, All: results.Metrics{Rate: 1000, Throughput: throughput, Success: 1},
+			Routes:    map[string]results.Metrics{results.RouteMe: {Latency: results.Latency{P99: p99}}},
+			Server:    &results.ProcessCost{Utilisation: serverUtil},
+			Generator: results.GeneratorCost{Utilisation: genUtil, Cores: 1}}
 		st.GeneratorBound = sentShort
 		return st
 	}
 	tests := []struct {
 		name                        string
-		st                          Step
+		st                          results.Step
 		pass, genBound, unexplained bool
 		reason                      string
 	}{

@@ -25,6 +25,13 @@
 // request as Redis itself counts them, and the generator's own CPU. A
 // step the generator could not hold is flagged generator-bound, so no
 // figure passes for the server's limit when it was the generator's.
-// Results (results.json, schema "authbench.results/v1", see Results) and
+// Results (results.json, schema "authbench.results/v2", see package
+// results: the runner writes its types, the report reads them) and
 // vegeta's raw gob results per step go to <out>/<run-id>/.
+//
+// Server CPU, peak RSS and system-call counters come from Linux's /proc,
+// pinning from sched_setaffinity and capacity quotas from cgroups. On
+// other systems (macOS) the package builds and runs, and Run says at
+// start, in the log and in the results' notes, which of these figures it
+// cannot measure there (sys_other.go).
 package loadtest

@@ -7,12 +7,12 @@ import (
 	"runtime"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/authbench/authbench/results"
 )
 
 // environment describes this machine and build for the results.
-func environment() Environment {
-	e := Environment{
+func environment() results.Environment {
+	e := results.Environment{
 		CPUModel:   cpuModel(),
 		Cores:      runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
@@ -22,9 +22,8 @@ func environment() Environment {
 		GitCommit:  "unknown",
 	}
 	e.Hostname, _ = os.Hostname()
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		e.Kernel = unix.ByteSliceToString(u.Release[:])
+	if k := kernelRelease(); k != "" {
+		e.Kernel = k
 	}
 	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		e.GitCommit = strings.TrimSpace(string(out))

@@ -4,28 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
-)
 
-// Scenario kinds. A scenario's kind follows from which of its optional
-// blocks is present; at most one may be.
-const (
-	KindSteady       = "steady"        // fixed rates or a max-rate search
-	KindStoreLatency = "store-latency" // the same, with Redis behind a latency-injecting proxy
-	KindStoreOutage  = "store-outage"  // Redis cut off for a window under steady load
-	KindRevocation   = "revocation"    // revoke, then replay the old cookies until refused
-	KindScaleOut     = "scale-out"     // 1, 2, 4 … server processes behind one generator
-	KindRefreshStorm = "refresh-storm" // every user refreshes within a short window
-)
-
-// Routing says how the generator spreads requests over several
-// instances of one variant.
-const (
-	// RoutingRoundRobin sends each request to the next instance: no
-	// stickiness, as a plain load balancer.
-	RoutingRoundRobin = "round-robin"
-	// RoutingSticky sends every request of a user to the same instance,
-	// as a load balancer with session affinity.
-	RoutingSticky = "sticky"
+	"github.com/authbench/authbench/results"
 )
 
 // StoreLatency puts Redis behind an in-process toxiproxy and repeats the
@@ -100,20 +80,20 @@ type RefreshStorm struct {
 }
 
 // Kind returns which kind of scenario s is.
-func (s *Scenario) Kind() string {
+func (s *Scenario) Kind() results.Kind {
 	switch {
 	case s.StoreLatency != nil:
-		return KindStoreLatency
+		return results.KindStoreLatency
 	case s.Outage != nil:
-		return KindStoreOutage
+		return results.KindStoreOutage
 	case s.Revocation != nil:
-		return KindRevocation
+		return results.KindRevocation
 	case s.ScaleOut != nil:
-		return KindScaleOut
+		return results.KindScaleOut
 	case s.RefreshStorm != nil:
-		return KindRefreshStorm
+		return results.KindRefreshStorm
 	}
-	return KindSteady
+	return results.KindSteady
 }
 
 // kindBlocks counts the optional blocks present (validation wants ≤ 1).
@@ -162,7 +142,7 @@ func (s *Scenario) kindDefaults() {
 			q.Instances = 2
 		}
 		if len(q.Actions) == 0 {
-			q.Actions = []string{ActionLogout, ActionRevokeUser}
+			q.Actions = []string{results.ActionLogout, results.ActionRevokeUser}
 		}
 		if q.Trials == 0 {
 			q.Trials = 3
@@ -188,12 +168,6 @@ func (s *Scenario) kindDefaults() {
 		}
 	}
 }
-
-// Revocation actions.
-const (
-	ActionLogout     = "logout"      // POST /auth/logout with the user's cookies
-	ActionRevokeUser = "revoke-user" // POST /admin/revoke-user for the user
-)
 
 // validateKind checks the kind's block; bad is validate's reporter.
 func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
@@ -247,7 +221,7 @@ func (s *Scenario) validateKind(bad func(path, format string, args ...any)) {
 			bad("$.revocation.instances", "revocation.instances: %d: want 1..16", q.Instances)
 		}
 		for i, a := range q.Actions {
-			if a != ActionLogout && a != ActionRevokeUser {
+			if a != results.ActionLogout && a != results.ActionRevokeUser {
 				bad(fmt.Sprintf("$.revocation.actions[%d]", i), "revocation.actions: %q: want logout or revoke-user", a)
 			}
 		}

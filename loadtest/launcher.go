@@ -108,10 +108,7 @@ func (l ProcessLauncher) Launch(ctx context.Context, spec ServerSpec) (Server, e
 		timeout = 30 * time.Second
 	}
 	cmd := exec.Command(l.Exe, serveArgs(spec)...)
-	// Own process group: Ctrl-C reaches the runner only, which then stops
-	// the server itself after writing results. Pdeathsig: a killed runner
-	// leaves no server behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = serverProcAttr()
 	// The admin route is off unless the scenario needs it (revocation);
 	// the token goes through the environment, not the command line, so
 	// it does not show in ps.

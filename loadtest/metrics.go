@@ -6,21 +6,15 @@ import (
 	"strconv"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-)
 
-// Routes are the request kinds a scenario sends, keyed by path.
-const (
-	RouteMe      = "me"
-	RouteRefresh = "refresh"
-	RouteLogin   = "login"
-	RouteLogout  = "logout"
+	"github.com/authbench/authbench/results"
 )
 
 var routePaths = map[string]string{
-	"/api/me":       RouteMe,
-	"/auth/refresh": RouteRefresh,
-	"/auth/login":   RouteLogin,
-	"/auth/logout":  RouteLogout,
+	"/api/me":       results.RouteMe,
+	"/auth/refresh": results.RouteRefresh,
+	"/auth/login":   results.RouteLogin,
+	"/auth/logout":  results.RouteLogout,
 }
 
 // routeOf returns the route of a result's URL and the virtual user
@@ -69,9 +63,9 @@ func (m *stepMetrics) add(route string, r *vegeta.Result) {
 	rm.Add(r)
 }
 
-func (m *stepMetrics) close() (Metrics, map[string]Metrics) {
+func (m *stepMetrics) close() (results.Metrics, map[string]results.Metrics) {
 	all := convert(&m.all)
-	routes := make(map[string]Metrics, len(m.routes))
+	routes := make(map[string]results.Metrics, len(m.routes))
 	for k, v := range m.routes {
 		routes[k] = convert(v)
 	}
@@ -81,7 +75,7 @@ func (m *stepMetrics) close() (Metrics, map[string]Metrics) {
 // maxErrors bounds the distinct errors kept per metrics set.
 const maxErrors = 10
 
-func convert(v *vegeta.Metrics) Metrics {
+func convert(v *vegeta.Metrics) results.Metrics {
 	v.Close()
 	errs := append([]string(nil), v.Errors...)
 	sort.Strings(errs)
@@ -92,13 +86,13 @@ func convert(v *vegeta.Metrics) Metrics {
 	for k, n := range v.StatusCodes {
 		codes[k] = n
 	}
-	return Metrics{
+	return results.Metrics{
 		Requests:    v.Requests,
 		Rate:        v.Rate,
 		Throughput:  v.Throughput,
 		Success:     v.Success,
 		StatusCodes: codes,
-		Latency: Latency{
+		Latency: results.Latency{
 			Mean: v.Latencies.Mean, P50: v.Latencies.P50, P90: v.Latencies.P90,
 			P95: v.Latencies.P95, P99: v.Latencies.P99, Max: v.Latencies.Max, Min: v.Latencies.Min,
 		},

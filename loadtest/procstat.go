@@ -7,10 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/authbench/authbench/results"
 )
 
 // clockTicks is sysconf(_SC_CLK_TCK), the unit of utime and stime in
@@ -116,102 +115,12 @@ func resetPeakRSS(pid int) bool {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 }
 
-// selfCPU is this process's user+sys CPU time.
-func selfCPU() time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// allowedCPUs lists the CPUs this process may run on.
-func allowedCPUs() []int {
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
-		return nil
-	}
-	var cpus []int
-	for i := 0; i < 1024; i++ {
-		if set.IsSet(i) {
-			cpus = append(cpus, i)
-		}
-	}
-	return cpus
-}
-
-// pinTasks holds every thread of process pid (0: this process) to cpus.
-// Threads created later inherit the mask of the thread creating them.
-func pinTasks(pid int, cpus []int) error {
-	var set unix.CPUSet
-	for _, c := range cpus {
-		set.Set(c)
-	}
-	dir := "/proc/self/task"
-	if pid != 0 {
-		dir = fmt.Sprintf("/proc/%d/task", pid)
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		tid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
-			return fmt.Errorf("pin thread %d to CPUs %v: %w", tid, cpus, err)
-		}
-	}
-	return nil
-}
-
-// fileLimitWant is the open-file limit a run asks for: an open-loop
-// attack on an overloaded server holds one connection per request in
-// flight (up to rate × timeout), and the store proxy shares the
-// generator's descriptors.
-const fileLimitWant = 1 << 20
-
-// raiseFileLimit lifts RLIMIT_NOFILE towards fileLimitWant, the hard
-// limit included when the process may (root, CAP_SYS_RESOURCE), and
-// bounded by fs.nr_open. The server processes inherit it. It returns
-// the limit now in force and whether it changed.
-func raiseFileLimit() (uint64, bool, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, false, err
-	}
-	want := uint64(fileLimitWant)
-	if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
-		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && n < want {
-			want = n
-		}
-	}
-	if lim.Cur >= want {
-		return lim.Cur, false, nil
-	}
-	next := syscall.Rlimit{Cur: want, Max: max(lim.Max, want)}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err != nil {
-		// Not privileged: the soft limit up to the hard one is all
-		// there is (Go already does that at start).
-		next = syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
-		if lim.Cur < lim.Max {
-			if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err2 == nil {
-				return next.Cur, true, nil
-			}
-		}
-		return lim.Cur, false, err
-	}
-	return want, true, nil
-}
-
 // procCounters reads pid's cumulative system-call and byte counters
 // from /proc/<pid>/io and sums the context switches of its threads from
 // /proc/<pid>/task/*/status (the process's own status counts only its
 // main thread).
-func procCounters(pid int) (ProcCounters, error) {
-	var c ProcCounters
+func procCounters(pid int) (results.ProcCounters, error) {
+	var c results.ProcCounters
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
 	if err != nil {
 		return c, err
@@ -266,45 +175,14 @@ func eachCounter(b []byte, f func(name string, n uint64)) {
 }
 
 // sumCounters is procCounters summed over pids.
-func sumCounters(pids []int) (ProcCounters, error) {
-	var t ProcCounters
+func sumCounters(pids []int) (results.ProcCounters, error) {
+	var t results.ProcCounters
 	for _, pid := range pids {
 		c, err := procCounters(pid)
 		if err != nil {
 			return t, err
 		}
-		t.add(c)
+		t.Add(c)
 	}
 	return t, nil
-}
-
-// add sums o into c.
-func (c *ProcCounters) add(o ProcCounters) {
-	c.ReadSyscalls += o.ReadSyscalls
-	c.WriteSyscalls += o.WriteSyscalls
-	c.BytesRead += o.BytesRead
-	c.BytesWritten += o.BytesWritten
-	c.VoluntarySw += o.VoluntarySw
-	c.InvoluntarySw += o.InvoluntarySw
-	c.ThreadsObserved += o.ThreadsObserved
-}
-
-// minus is the delta c − a of two readings; a counter that went down (a
-// thread exited between them) counts 0.
-func (c ProcCounters) minus(a ProcCounters) ProcCounters {
-	sub := func(x, y uint64) uint64 {
-		if x < y {
-			return 0
-		}
-		return x - y
-	}
-	return ProcCounters{
-		ReadSyscalls:    sub(c.ReadSyscalls, a.ReadSyscalls),
-		WriteSyscalls:   sub(c.WriteSyscalls, a.WriteSyscalls),
-		BytesRead:       sub(c.BytesRead, a.BytesRead),
-		BytesWritten:    sub(c.BytesWritten, a.BytesWritten),
-		VoluntarySw:     sub(c.VoluntarySw, a.VoluntarySw),
-		InvoluntarySw:   sub(c.InvoluntarySw, a.InvoluntarySw),
-		ThreadsObserved: c.ThreadsObserved,
-	}
 }

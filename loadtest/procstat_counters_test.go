@@ -25,11 +25,11 @@ func TestProcCountersSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := b.minus(a)
+	d := b.Minus(a)
 	if d.ReadSyscalls < 20 || d.BytesRead == 0 || b.ThreadsObserved < 1 {
 		t.Errorf("after 20 reads: delta %+v, threads %d", d, b.ThreadsObserved)
 	}
-	if z := a.minus(b); z.ReadSyscalls != 0 {
+	if z := a.Minus(b); z.ReadSyscalls != 0 {
 		t.Errorf("a counter going down must count 0, got %+v", z)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // progress shows where a run is: on a terminal one line redrawn with \r
@@ -77,7 +79,7 @@ func (p *progress) untrack() {
 	}
 }
 
-func (p *progress) end(variant, kind string, st Step) {
+func (p *progress) end(variant, kind string, st results.Step) {
 	if kind == "warm-up" {
 		if !p.term {
 			fmt.Fprintf(p.w, "loadtest: %s done\n", stepLabel(variant, kind, 0, 0))
@@ -98,7 +100,7 @@ func (p *progress) end(variant, kind string, st Step) {
 	fmt.Fprintln(p.w, line)
 }
 
-func (p *progress) verdict(st Step) {
+func (p *progress) verdict(st results.Step) {
 	if st.SLO == nil {
 		return
 	}

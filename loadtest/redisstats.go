@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/authbench/authbench/results"
 )
 
 // redisSnapshot is Redis's own account of its CPU and commands.
@@ -66,8 +68,8 @@ func takeRedisSnapshot(ctx context.Context, c *redis.Client) (redisSnapshot, err
 var measurementCommands = map[string]bool{"info": true}
 
 // redisCost is the cost between two snapshots, per request.
-func redisCost(before, after redisSnapshot, requests uint64) *RedisCost {
-	rc := &RedisCost{CPUSeconds: after.cpu - before.cpu, ByCommand: map[string]uint64{}}
+func redisCost(before, after redisSnapshot, requests uint64) *results.RedisCost {
+	rc := &results.RedisCost{CPUSeconds: after.cpu - before.cpu, ByCommand: map[string]uint64{}}
 	for cmd, n := range after.calls {
 		if measurementCommands[cmd] || n <= before.calls[cmd] {
 			continue
@@ -84,8 +86,8 @@ func redisCost(before, after redisSnapshot, requests uint64) *RedisCost {
 }
 
 // redisMemory sums MEMORY USAGE over the keys under prefix.
-func redisMemory(ctx context.Context, c *redis.Client, prefix string, users int) (*RedisMemory, error) {
-	m := &RedisMemory{}
+func redisMemory(ctx context.Context, c *redis.Client, prefix string, users int) (*results.RedisMemory, error) {
+	m := &results.RedisMemory{}
 	iter := c.Scan(ctx, 0, escapeGlob(prefix)+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		n, err := c.MemoryUsage(ctx, iter.Val()).Result()

@@ -21,6 +21,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/authbench/authbench/redisprov"
+	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/storeproxy"
 )
 
@@ -53,6 +54,11 @@ type Config struct {
 	Now func() time.Time
 }
 
+// policy is the set of thresholds this runner judges steps by; every
+// results file records it (Results.Policy), so a report of an old run
+// states what was applied then, whatever this code applies now.
+var policy = results.Policy{LeakTolerance: 5, GeneratorMinSent: 0.95, GeneratorBusy: 0.9, NeitherBusy: 0.85}
+
 // variantsUsingRedis are the variants whose server needs Redis.
 var variantsUsingRedis = map[string]bool{"jwt-blacklist": true, "session": true}
 
@@ -61,12 +67,12 @@ type runner struct {
 	cfg     Config
 	sc      *Scenario
 	dir     string
-	res     *Results
+	res     *results.Results
 	log     io.Writer
 	redis   *redisprov.Redis
 	rc      *redis.Client // measurement client, one connection
 	client  *http.Client  // shared by every attack so connections are reused
-	pin     Pinning
+	pin     results.Pinning
 	genCPUs int
 	prog    *progress
 
@@ -90,13 +96,23 @@ type runner struct {
 	// was); quotaNoted is set once the missing quota was noted.
 	quotaMechanism string
 	quotaNoted     bool
+
+	// undo restores what the run changed in the calling process (its
+	// CPU affinity, its open-file limit); close runs it in reverse.
+	undo []func() error
 }
 
 // Run runs cfg's scenario and writes results.json. It returns the
 // results and the run folder even when interrupted (ctx cancelled: the
 // results then say "interrupted") or failed part-way; the error is
 // non-nil in both cases.
-func Run(ctx context.Context, cfg Config) (*Results, string, error) {
+//
+// For the run's length it changes the calling process: it raises the
+// open-file limit and, with pin auto, holds the process's threads to the
+// generator's CPUs. It restores both before returning, so a caller (a
+// test, a tool embedding the runner) finds its process as it was; only
+// the runner's own output, the run folder, remains.
+func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 	if cfg.Scenario == nil {
 		return nil, "", errors.New("loadtest: no scenario")
 	}
@@ -114,23 +130,28 @@ func Run(ctx context.Context, cfg Config) (*Results, string, error) {
 		return nil, "", fmt.Errorf("loadtest: %w", err)
 	}
 	r := &runner{cfg: cfg, sc: sc, dir: dir, log: cfg.Log, capState: map[int]*capacityState{}, quotas: map[int]*cpuQuota{}}
-	r.res = &Results{
-		Schema:       Schema,
+	r.res = &results.Results{
+		Schema:       results.Schema,
 		RunID:        runID,
 		Started:      start,
 		ScenarioFile: cfg.ScenarioFile,
-		Scenario:     *sc,
+		Scenario:     sc.Record(),
 		Environment:  environment(),
 		BcryptCost:   sc.Backend.BcryptCost,
-		Redis:        RedisInfo{Kind: "none"},
+		Redis:        results.RedisInfo{Kind: "none"},
 		Notes:        []string{},
-		Variants:     []VariantResult{},
+		Variants:     []results.VariantResult{},
 		Kind:         sc.Kind(),
+		Policy:       &policy,
 	}
-	if lim, raised, err := raiseFileLimit(); err != nil {
+	if lim, restore, err := raiseFileLimit(); err != nil {
 		r.note(fmt.Sprintf("open-file limit stays at %d (%v): an overloaded step may run out of descriptors", lim, err))
-	} else if raised {
-		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d (an overloaded step holds a connection per request in flight)\n", lim)
+	} else if restore != nil {
+		r.undo = append(r.undo, restore)
+		fmt.Fprintf(r.log, "loadtest: open-file limit raised to %d for the run (an overloaded step holds a connection per request in flight)\n", lim)
+	}
+	for _, s := range unmeasured() {
+		r.note(s) // this system lacks what Linux gives (sys_other.go)
 	}
 	if sc.Backend.BcryptCost < 10 {
 		r.note(fmt.Sprintf("bcrypt cost lowered to %d (serve default 10) so logins do not dominate the load; login figures are not production login costs", sc.Backend.BcryptCost))
@@ -168,6 +189,8 @@ func (r *runner) writeResults() error {
 	return r.res.Write(filepath.Join(r.dir, "results.json"))
 }
 
+// close releases what the run holds, then undoes what it changed in
+// this process (affinity, file limit), last change first.
 func (r *runner) close() {
 	if r.proxy != nil {
 		_ = r.proxy.Close()
@@ -181,6 +204,12 @@ func (r *runner) close() {
 	if r.client != nil {
 		r.client.CloseIdleConnections()
 	}
+	for i := len(r.undo) - 1; i >= 0; i-- {
+		if err := r.undo[i](); err != nil {
+			fmt.Fprintf(r.log, "loadtest: could not restore the process: %v\n", err)
+		}
+	}
+	r.undo = nil
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -190,11 +219,11 @@ func (r *runner) run(ctx context.Context) error {
 		if r.cfg.TargetVariant == "" {
 			return errors.New("loadtest: --target needs --variant")
 		}
-		if k := sc.Kind(); k != KindSteady {
+		if k := sc.Kind(); k != results.KindSteady {
 			return fmt.Errorf("loadtest: a %s scenario starts, cuts or replays against servers it runs itself; --target runs steady scenarios only", k)
 		}
 		variants = []string{r.cfg.TargetVariant}
-		r.res.Target = TargetInfo{Mode: "external", URL: r.cfg.Target}
+		r.res.Target = results.TargetInfo{Mode: "external", URL: r.cfg.Target}
 		r.note("server under test runs elsewhere (--target): its CPU and memory are not measured, nor is its Redis")
 	} else {
 		if r.cfg.Launcher == nil {
@@ -204,7 +233,7 @@ func (r *runner) run(ctx context.Context) error {
 		if mode == "" {
 			mode = "process"
 		}
-		r.res.Target = TargetInfo{Mode: mode, ServerCPUMeasured: mode == "process"}
+		r.res.Target = results.TargetInfo{Mode: mode, ServerCPUMeasured: mode == "process"}
 		if mode != "process" {
 			r.note("server runs inside the generator process: server CPU is not measured separately")
 		}
@@ -241,14 +270,14 @@ func (r *runner) run(ctx context.Context) error {
 	passes := make([]passSpec, 0, len(variants))
 	for _, v := range variants {
 		// The outage counts the servers' goroutines before and after.
-		passes = append(passes, passSpec{variant: v, instances: 1, backend: sc.Backend, debug: sc.Kind() == KindStoreOutage})
+		passes = append(passes, passSpec{variant: v, instances: 1, backend: sc.Backend, debug: sc.Kind() == results.KindStoreOutage})
 	}
 	switch sc.Kind() {
-	case KindRevocation:
+	case results.KindRevocation:
 		return r.runRevocation(ctx, variants)
-	case KindScaleOut:
+	case results.KindScaleOut:
 		return r.runScaleOut(ctx, variants)
-	case KindStoreLatency:
+	case results.KindStoreLatency:
 		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
 			for _, d := range sc.StoreLatency.Added {
 				if ctx.Err() != nil {
@@ -268,9 +297,9 @@ func (r *runner) run(ctx context.Context) error {
 				}
 			}
 		})
-	case KindStoreOutage:
+	case results.KindStoreOutage:
 		return r.runLive(ctx, passes, r.eachRate(ctx, r.outageStep))
-	case KindRefreshStorm:
+	case results.KindRefreshStorm:
 		return r.runLive(ctx, passes, r.eachRate(ctx, r.stormStep))
 	}
 	if sc.Curve != nil {
@@ -301,7 +330,7 @@ func (r *runner) eachRate(ctx context.Context, step func(context.Context, *liveV
 // instances with a routing.
 type passSpec struct {
 	variant   string
-	routing   string // "" for one instance
+	routing   results.Routing // "" for one instance
 	instances int
 	backend   BackendOptions
 	admin     string // admin token; "" disables revoke-user
@@ -359,7 +388,7 @@ func (r *runner) startRedis(ctx context.Context) error {
 		return err
 	}
 	r.redis = rd
-	r.res.Redis = RedisInfo{Label: rd.Label(), Kind: string(rd.Kind), Version: rd.Version, Addr: rd.Addr, Embedded: rd.Kind == redisprov.KindEmbedded}
+	r.res.Redis = results.RedisInfo{Label: rd.Label(), Kind: string(rd.Kind), Version: rd.Version, Addr: rd.Addr, Embedded: rd.Kind == redisprov.KindEmbedded}
 	fmt.Fprintf(r.log, "loadtest: redis: %s\n", rd.Label())
 	if rd.Kind == redisprov.KindEmbedded {
 		r.note("!!! Redis is the EMBEDDED in-process miniredis: Redis CPU and commands are not a real Redis's; install redis-server for figures that mean anything !!!")
@@ -383,7 +412,7 @@ func (r *runner) setupPinning() {
 	if r.genCPUs == 0 {
 		r.genCPUs = runtime.NumCPU()
 	}
-	r.pin = Pinning{Mode: r.sc.Pin}
+	r.pin = results.Pinning{Mode: r.sc.Pin}
 	switch {
 	case r.sc.Pin == "off":
 		r.pin.Note = "pinning off in the scenario; server, generator and Redis share all CPUs"
@@ -397,6 +426,7 @@ func (r *runner) setupPinning() {
 			r.pin.Note = "generator not pinned: " + err.Error()
 			break
 		}
+		r.undo = append(r.undo, func() error { return pinTasks(0, cpus) })
 		r.pin.Applied, r.pin.ServerCPUs, r.pin.GeneratorCPUs = true, srv, gen
 		r.genCPUs = len(gen)
 		r.pin.Note = "Redis is not pinned (it shares the CPUs)"
@@ -433,13 +463,13 @@ func (lv *liveVariant) stop() error {
 // variantResult returns the index of the VariantResult for variant and
 // routing, adding one when there is none yet (a scale-out pass reuses
 // its entry across instance counts).
-func (r *runner) variantResult(variant, routing string) int {
+func (r *runner) variantResult(variant string, routing results.Routing) int {
 	for i, v := range r.res.Variants {
 		if v.Variant == variant && v.Routing == routing {
 			return i
 		}
 	}
-	r.res.Variants = append(r.res.Variants, VariantResult{Variant: variant, Routing: routing, Steps: []Step{}})
+	r.res.Variants = append(r.res.Variants, results.VariantResult{Variant: variant, Routing: routing, Steps: []results.Step{}})
 	return len(r.res.Variants) - 1
 }
 
@@ -458,14 +488,14 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 	sc := r.sc
 	variant := ps.variant
 	lv := &liveVariant{vr: r.variantResult(variant, ps.routing), instances: ps.instances}
-	vr := func() *VariantResult { return &r.res.Variants[lv.vr] }
+	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	var prefix string
 	if r.cfg.Target != "" {
 		lv.urls = []string{r.cfg.Target}
 	}
 	for i := 0; r.cfg.Target == "" && i < ps.instances; i++ {
 		name := "server-" + variant
-		if ps.routing == RoutingSticky {
+		if ps.routing == results.RoutingSticky {
 			name += "-sticky"
 		}
 		if ps.instances > 1 {
@@ -513,6 +543,13 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		vr().ServerPID = lv.pids[0]
 	} else if len(lv.pids) > 1 {
 		vr().ServerPIDs = append([]int(nil), lv.pids...)
+	}
+	if vr().Info == nil && len(lv.urls) > 0 {
+		if info, err := variantInfo(ctx, r.client, lv.urls[0]); err != nil {
+			fmt.Fprintf(r.log, "loadtest: %s: variant info not recorded: %v\n", vr().Label(), err)
+		} else {
+			vr().Info = info
+		}
 	}
 	fmt.Fprintf(r.log, "loadtest: %s: %s; logging in %d users\n", vr().Label(), strings.Join(lv.urls, " "), sc.Users)
 	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, sc.Mix, uint64(lv.vr+1))
@@ -563,7 +600,7 @@ func (r *runner) runRepetition(ctx context.Context, lv *liveVariant, rep int) {
 		first = sc.Search.Start
 	}
 	r.warm(ctx, lv, first)
-	vr := func() *VariantResult { return &r.res.Variants[lv.vr] }
+	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	total := len(sc.Rates) * sc.Repetitions
 	if sc.StoreLatency != nil {
 		total *= len(sc.StoreLatency.Added)
@@ -603,7 +640,7 @@ func (r *runner) runRepetition(ctx context.Context, lv *liveVariant, rep int) {
 }
 
 // step runs and records one measured step.
-func (r *runner) step(ctx context.Context, lv *liveVariant, kind string, rep, index, total int, rate float64, opts *attackOpts) Step {
+func (r *runner) step(ctx context.Context, lv *liveVariant, kind results.StepKind, rep, index, total int, rate float64, opts *attackOpts) results.Step {
 	vr := r.res.Variants[lv.vr]
 	label := vr.Label()
 	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
@@ -617,14 +654,14 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind string, rep, in
 	if opts != nil && opts.progIndex > 0 {
 		pi = opts.progIndex
 	}
-	r.prog.begin(label, kind, pi, total, du, rate)
+	r.prog.begin(label, string(kind), pi, total, du, rate)
 	st := r.attack(ctx, label, lv.pool, lv.pids, rate, du, raw, true, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index
 	st.AddedLatency = r.addedLatency
 	if r.sc.ScaleOut != nil {
 		st.Instances = lv.instances
 	}
-	r.prog.end(label, kind, st)
+	r.prog.end(label, string(kind), st)
 	return st
 }
 
@@ -652,11 +689,17 @@ type mark struct {
 	at time.Duration
 	do func()
 
+	// t0 is the attack's start with Go's monotonic clock reading: began,
+	// applied and request timestamps count from it, so a wall-clock
+	// adjustment during the step cannot move a request into another
+	// phase.
+	t0 time.Time
+
 	began    time.Duration // offset at which do was called
 	applied  time.Duration // offset at which do returned and counters were read
 	cpu      time.Duration
 	cpuOK    bool
-	counters ProcCounters
+	counters results.ProcCounters
 	countOK  bool
 	redis    redisSnapshot
 	redisOK  bool
@@ -692,11 +735,11 @@ func sumCPU(pids []int) (time.Duration, error) {
 
 // attack holds rate for du against the pool's servers (processes pids)
 // and measures it. With record false (warm-up) nothing is written.
-func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []int, rate float64, du time.Duration, raw string, record bool, opts *attackOpts) Step {
+func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []int, rate float64, du time.Duration, raw string, record bool, opts *attackOpts) results.Step {
 	if opts == nil {
 		opts = &attackOpts{}
 	}
-	st := Step{Rate: rate, Duration: du}
+	st := results.Step{Rate: rate, Duration: du}
 	var enc vegeta.Encoder
 	if record && raw != "" {
 		f, err := os.Create(filepath.Join(r.dir, raw))
@@ -714,7 +757,10 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 	r.snapshot(ctx, pids, &m0)
 	gen0 := selfCPU()
 	t0 := time.Now()
-	st.Started, st.t0 = t0.UTC(), t0
+	st.Started = t0.UTC()
+	for _, mk := range opts.marks {
+		mk.t0 = t0
+	}
 
 	maxW := uint64(math.MaxUint64)
 	if r.sc.MaxWorkers > 0 {
@@ -763,7 +809,7 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 		}
 	}()
 	pool.resetCredential()
-	results := atk.Attack(pool.targeter(done), pacer, du, variant)
+	resCh := atk.Attack(pool.targeter(done), pacer, du, variant)
 	m := newStepMetrics()
 	var count atomic.Uint64
 	r.prog.track(&count, t0)
@@ -771,7 +817,7 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 loop:
 	for {
 		select {
-		case res, ok := <-results:
+		case res, ok := <-resCh:
 			if !ok {
 				break loop
 			}
@@ -817,7 +863,7 @@ loop:
 	if m0.redisOK && m1.redisOK {
 		st.Redis = redisCost(m0.redis, m1.redis, n)
 	}
-	st.Generator = GeneratorCost{CPUSeconds: genCPU.Seconds(), Cores: r.genCPUs}
+	st.Generator = results.GeneratorCost{CPUSeconds: genCPU.Seconds(), Cores: r.genCPUs}
 	if wall > 0 && r.genCPUs > 0 {
 		st.Generator.Utilisation = genCPU.Seconds() / (wall.Seconds() * float64(r.genCPUs))
 	}
@@ -828,13 +874,13 @@ loop:
 }
 
 // processCost is the servers' CPU between two marks over n requests.
-func processCost(a, b mark, n uint64, wall time.Duration) *ProcessCost {
+func processCost(a, b mark, n uint64, wall time.Duration) *results.ProcessCost {
 	if !a.cpuOK || !b.cpuOK {
 		return nil
 	}
-	pc := &ProcessCost{CPUSeconds: (b.cpu - a.cpu).Seconds()}
+	pc := &results.ProcessCost{CPUSeconds: (b.cpu - a.cpu).Seconds()}
 	if a.countOK && b.countOK {
-		d := b.counters.minus(a.counters)
+		d := b.counters.Minus(a.counters)
 		pc.Counters = &d
 	}
 	if n > 0 {
@@ -850,17 +896,17 @@ func processCost(a, b mark, n uint64, wall time.Duration) *ProcessCost {
 // step: it could not send at the asked rate, or its CPU was saturated.
 // Open-loop with unbounded workers, the send rate does not depend on the
 // server's answers, so a short send rate is the generator's doing.
-func generatorBound(asked float64, du time.Duration, st Step) (bool, string) {
+func generatorBound(asked float64, du time.Duration, st results.Step) (bool, string) {
 	var why []string
 	if !st.Interrupted {
 		want := asked * du.Seconds()
-		if float64(st.All.Requests) < 0.95*want {
+		if float64(st.All.Requests) < policy.GeneratorMinSent*want {
 			why = append(why, fmt.Sprintf("sent %d of %.0f requests (attack fell behind)", st.All.Requests, want))
-		} else if st.All.Rate < 0.95*asked {
+		} else if st.All.Rate < policy.GeneratorMinSent*asked {
 			why = append(why, fmt.Sprintf("achieved %.0f/s of %.0f/s asked", st.All.Rate, asked))
 		}
 	}
-	if st.Generator.Utilisation >= 0.9 {
+	if st.Generator.Utilisation >= policy.GeneratorBusy {
 		why = append(why, fmt.Sprintf("generator CPU at %.0f%% of its %d core(s)", 100*st.Generator.Utilisation, st.Generator.Cores))
 	}
 	return len(why) > 0, strings.Join(why, "; ")
@@ -868,7 +914,7 @@ func generatorBound(asked float64, du time.Duration, st Step) (bool, string) {
 
 // sloVerdict checks a probe against the search's SLO. A generator-bound
 // probe fails: its figures say nothing about the server at that rate.
-func sloVerdict(q Search, st Step) *SLOVerdict {
+func sloVerdict(q Search, st results.Step) *results.SLOVerdict {
 	var why []string
 	if st.All.Latency.P99 > q.SLO.P99.D() {
 		why = append(why, fmt.Sprintf("p99 %v > %v", st.All.Latency.P99.Round(time.Microsecond), q.SLO.P99.D()))
@@ -878,7 +924,7 @@ func sloVerdict(q Search, st Step) *SLOVerdict {
 	}
 	if st.GeneratorBound {
 		why = append(why, "generator-bound: "+st.GeneratorBoundReason)
-	} else if len(why) > 0 && st.Server != nil && st.Server.Utilisation < 0.85 && st.Generator.Utilisation < 0.85 {
+	} else if len(why) > 0 && st.Server != nil && st.Server.Utilisation < policy.NeitherBusy && st.Generator.Utilisation < policy.NeitherBusy {
 		// The tail broke with both processes idle: whatever it was
 		// (scheduling, a backlog), it is not the server's limit.
 		why = append(why, fmt.Sprintf("neither busy (server %.0f%%, generator %.0f%% of a core): not a server limit", 100*st.Server.Utilisation, 100*st.Generator.Utilisation))
@@ -886,7 +932,7 @@ func sloVerdict(q Search, st Step) *SLOVerdict {
 	if st.Interrupted {
 		why = append(why, "interrupted")
 	}
-	return &SLOVerdict{Pass: len(why) == 0, Reason: strings.Join(why, "; ")}
+	return &results.SLOVerdict{Pass: len(why) == 0, Reason: strings.Join(why, "; ")}
 }
 
 // checkLoopback refuses a target that is not a loopback address unless

@@ -16,6 +16,7 @@ import (
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
+	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/server"
 )
 
@@ -63,7 +64,7 @@ func testScenario(tb testing.TB, yaml string) *Scenario {
 	return s
 }
 
-func runInProcess(tb testing.TB, sc *Scenario) (*Results, string) {
+func runInProcess(tb testing.TB, sc *Scenario) (*results.Results, string) {
 	tb.Helper()
 	rd := redistest.Private(tb)
 	out := tb.TempDir()
@@ -93,11 +94,11 @@ pin: off
 backend: {bcrypt_cost: 4}
 `)
 	_, dir := runInProcess(t, sc)
-	got, err := Load(filepath.Join(dir, "results.json"))
+	got, err := results.Load(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Schema != Schema || got.Interrupted || got.Error != "" || got.RunID == "" {
+	if got.Schema != results.Schema || got.Interrupted || got.Error != "" || got.RunID == "" {
 		t.Errorf("header: schema %q interrupted %v error %q run %q", got.Schema, got.Interrupted, got.Error, got.RunID)
 	}
 	if got.Environment.GoVersion == "" || got.Environment.Cores < 1 || got.Environment.GitCommit == "" {
@@ -120,7 +121,7 @@ backend: {bcrypt_cost: 4}
 		if st.All.Requests < 50 || st.All.Success < 0.99 || st.All.Latency.P99 <= 0 {
 			t.Errorf("%s: metrics %+v", v.Variant, st.All)
 		}
-		for _, r := range []string{RouteMe, RouteRefresh, RouteLogout} {
+		for _, r := range []string{results.RouteMe, results.RouteRefresh, results.RouteLogout} {
 			if st.Routes[r].Requests == 0 {
 				t.Errorf("%s: no %s requests: %v", v.Variant, r, st.Routes)
 			}
@@ -153,7 +154,7 @@ backend: {bcrypt_cost: 4}
 			t.Errorf("%s: raw file holds %d results, metrics %d", v.Variant, n, st.All.Requests)
 		}
 	}
-	if jwt := got.Variants[1].Steps[0].Routes[RouteMe]; jwt.StatusCodes["200"] != int(jwt.Requests) {
+	if jwt := got.Variants[1].Steps[0].Routes[results.RouteMe]; jwt.StatusCodes["200"] != int(jwt.Requests) {
 		t.Errorf("jwt /api/me codes %v: a virtual user sent stale or missing cookies", jwt.StatusCodes)
 	}
 	if target, err := os.Readlink(filepath.Join(filepath.Dir(dir), "latest")); err != nil || target != filepath.Base(dir) {
@@ -200,7 +201,7 @@ backend: {bcrypt_cost: 4}
 	if err == nil {
 		t.Fatal("Run after cancel: no error")
 	}
-	got, lerr := Load(filepath.Join(dir, "results.json"))
+	got, lerr := results.Load(filepath.Join(dir, "results.json"))
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
@@ -210,38 +211,6 @@ backend: {bcrypt_cost: 4}
 	if !got.Interrupted || !res.Interrupted || len(got.Variants) != 2 ||
 		len(got.Variants[0].Steps) != 1 || !got.Variants[0].Steps[0].Interrupted || len(got.Variants[1].Steps) != 0 {
 		t.Errorf("interrupted %v, variants %d", got.Interrupted, len(got.Variants))
-	}
-}
-
-func TestLoadRejectsSchema(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		name string
-		json string
-		want error
-	}{
-		{name: "current", json: `{"schema":"authbench.results/v1"}`, want: nil},
-		{name: "older", json: `{"schema":"authbench.results/v0"}`, want: ErrSchema},
-		{name: "missing", json: `{"run_id":"x"}`, want: ErrSchema},
-		{name: "unknown field", json: `{"schema":"authbench.results/v1","bogus":1}`, want: errors.New("unknown field")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, tt.name+".json")
-			if err := os.WriteFile(p, []byte(tt.json), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := Load(p)
-			if (err != nil) != (tt.want != nil) {
-				t.Fatalf("Load = %v, want %v", err, tt.want)
-			}
-			if err != nil && !errors.Is(err, tt.want) && !strings.Contains(err.Error(), tt.want.Error()) {
-				t.Errorf("Load = %v, want %v", err, tt.want)
-			}
-			if err != nil && tt.want == ErrSchema && !strings.Contains(err.Error(), `field "schema"`) {
-				t.Errorf("error %q does not name the field", err)
-			}
-		})
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 func TestLoadScenarioShipped(t *testing.T) {
@@ -13,11 +15,12 @@ func TestLoadScenarioShipped(t *testing.T) {
 	if err != nil || len(files) < 3 {
 		t.Fatalf("shipped scenarios: %v %v", files, err)
 	}
-	kinds := map[string]string{
-		"quick.yaml": KindSteady, "full.yaml": KindSteady, "smoke.yaml": KindSteady, "me-only.yaml": KindSteady, "profile.yaml": KindSteady,
-		"store-latency.yaml": KindStoreLatency, "store-outage.yaml": KindStoreOutage,
-		"revocation.yaml": KindRevocation, "scale-out.yaml": KindScaleOut,
-		"refresh-storm.yaml": KindRefreshStorm,
+	kinds := map[string]results.Kind{
+		"quick.yaml": results.KindSteady, "full.yaml": results.KindSteady, "smoke.yaml": results.KindSteady,
+		"me-only.yaml": results.KindSteady, "profile.yaml": results.KindSteady,
+		"store-latency.yaml": results.KindStoreLatency, "store-outage.yaml": results.KindStoreOutage,
+		"revocation.yaml": results.KindRevocation, "scale-out.yaml": results.KindScaleOut,
+		"refresh-storm.yaml": results.KindRefreshStorm,
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -25,7 +28,7 @@ func TestLoadScenarioShipped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(s.Variants) == 0 || s.Users < 1 || (s.Duration <= 0 && s.Kind() != KindRevocation) {
+			if len(s.Variants) == 0 || s.Users < 1 || (s.Duration <= 0 && s.Kind() != results.KindRevocation) {
 				t.Errorf("decoded %+v", s)
 			}
 			if want, ok := kinds[filepath.Base(f)]; !ok || s.Kind() != want {
@@ -78,31 +81,31 @@ func TestDecodeScenario(t *testing.T) {
 		{name: "no users", yaml: strings.Replace(validYAML, "users: 10", "users: 0", 1), want: `t.yaml:3: users: 0`},
 		{name: "two kinds", yaml: validYAML + "outage: {}\nrefresh_storm: {}\n", want: `refresh_storm: a scenario has at most one of`},
 		{name: "rates and search", yaml: validYAML + "search: {start: 1, slo: {p99: 1s}}\n", check: func(t *testing.T, s *Scenario) {
-			if len(s.Rates) != 2 || s.Search == nil || s.Kind() != KindSteady {
+			if len(s.Rates) != 2 || s.Search == nil || s.Kind() != results.KindSteady {
 				t.Errorf("rates %v search %+v kind %s", s.Rates, s.Search, s.Kind())
 			}
 		}},
 		{name: "store latency defaults", yaml: validYAML + "store_latency: {}\n", check: func(t *testing.T, s *Scenario) {
-			if s.Kind() != KindStoreLatency || len(s.StoreLatency.Added) != 4 || s.StoreLatency.Added[1].D() != 500*time.Microsecond {
+			if s.Kind() != results.KindStoreLatency || len(s.StoreLatency.Added) != 4 || s.StoreLatency.Added[1].D() != 500*time.Microsecond {
 				t.Errorf("kind %s, added %v", s.Kind(), s.StoreLatency.Added)
 			}
 		}},
 		{name: "negative store latency", yaml: validYAML + "store_latency: {added: [0s, -1ms]}\n", want: `t.yaml:10: store_latency.added: -1ms must not be negative`},
 		{name: "outage defaults", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "outage: {}\n", check: func(t *testing.T, s *Scenario) {
-			if o := s.Outage; s.Kind() != KindStoreOutage || o.Window.D() != 5*time.Second || s.Duration.D() != 20*time.Second || o.Bucket.D() != 100*time.Millisecond {
+			if o := s.Outage; s.Kind() != results.KindStoreOutage || o.Window.D() != 5*time.Second || s.Duration.D() != 20*time.Second || o.Bucket.D() != 100*time.Millisecond {
 				t.Errorf("kind %s, outage %+v, duration %v", s.Kind(), o, s.Duration.D())
 			}
 		}},
 		{name: "outage with duration", yaml: validYAML + "outage: {window: 1s}\n", want: `t.yaml:6: duration: 2s, but an outage step lasts`},
 		{name: "outage with search", yaml: strings.Replace(strings.Replace(validYAML, "duration: 2s\n", "", 1), "rates: [100, 200]", "search: {start: 1, slo: {p99: 1s}}", 1) + "outage: {}\n", want: `search: an outage scenario holds fixed rates`},
 		{name: "storm defaults", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "refresh_storm: {window: 1s}\n", check: func(t *testing.T, s *Scenario) {
-			if q := s.RefreshStorm; s.Kind() != KindRefreshStorm || q.Before.D() != 5*time.Second || s.Duration.D() != 11*time.Second {
+			if q := s.RefreshStorm; s.Kind() != results.KindRefreshStorm || q.Before.D() != 5*time.Second || s.Duration.D() != 11*time.Second {
 				t.Errorf("kind %s, storm %+v, duration %v", s.Kind(), q, s.Duration.D())
 			}
 		}},
 		{name: "revocation needs no rates", yaml: "variants: [jwt, session]\nusers: 4\nrevocation: {}\nbackend: {bcrypt_cost: 4}\n", check: func(t *testing.T, s *Scenario) {
 			q := s.Revocation
-			if s.Kind() != KindRevocation || q.Instances != 2 || len(q.Actions) != 2 || q.Trials != 3 || q.MeasureAccessTTL.D() != 3*time.Second || q.Timeout.D() != 19*time.Second || s.Mix.Me != 100 {
+			if s.Kind() != results.KindRevocation || q.Instances != 2 || len(q.Actions) != 2 || q.Trials != 3 || q.MeasureAccessTTL.D() != 3*time.Second || q.Timeout.D() != 19*time.Second || s.Mix.Me != 100 {
 				t.Errorf("kind %s, revocation %+v, mix %+v", s.Kind(), q, s.Mix)
 			}
 		}},
@@ -110,7 +113,7 @@ func TestDecodeScenario(t *testing.T) {
 		{name: "revocation bad action", yaml: "variants: [jwt]\nusers: 4\nrevocation: {actions: [logout, ban]}\n", want: `t.yaml:3: revocation.actions: "ban": want logout or revoke-user`},
 		{name: "revocation sub-second ttl", yaml: "variants: [jwt]\nusers: 4\nrevocation: {measure_access_ttl: 500ms}\n", want: `revocation.measure_access_ttl: 500ms: want at least 1s`},
 		{name: "scale-out defaults", yaml: strings.Replace(validYAML, "[jwt, session]", "[jwt, session-memory]", 1) + "scale_out: {}\n", check: func(t *testing.T, s *Scenario) {
-			if q := s.ScaleOut; s.Kind() != KindScaleOut || len(q.Instances) != 3 || len(q.Sticky) != 1 || q.Sticky[0] != "session-memory" {
+			if q := s.ScaleOut; s.Kind() != results.KindScaleOut || len(q.Instances) != 3 || len(q.Sticky) != 1 || q.Sticky[0] != "session-memory" {
 				t.Errorf("kind %s, scale-out %+v", s.Kind(), q)
 			}
 		}},

@@ -1,6 +1,10 @@
 package loadtest
 
-import "math"
+import (
+	"math"
+
+	"github.com/authbench/authbench/results"
+)
 
 // probeFunc runs one probe at rate and reports whether it met the SLO,
 // whether it was generator-bound, and whether it ran to the end (false:
@@ -15,8 +19,8 @@ type probeFunc func(rate float64) (pass, generatorBound, complete bool)
 // GeneratorBound is set when the first failing probe, or the failing
 // probe bounding the result, was generator-bound: the result is then the
 // generator's limit, not necessarily the server's.
-func searchMaxRate(q Search, probe probeFunc) MaxRate {
-	var mr MaxRate
+func searchMaxRate(q Search, probe probeFunc) results.MaxRate {
+	var mr results.MaxRate
 	run := func(rate float64) (pass, gb, ok bool) {
 		mr.Probes++
 		return probe(rate)

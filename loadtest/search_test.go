@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 func TestSearchMaxRate(t *testing.T) {
@@ -12,19 +14,19 @@ func TestSearchMaxRate(t *testing.T) {
 		q      Search
 		limit  float64 // probes at or below pass
 		gbFrom float64 // probes at or above are generator-bound (0: never)
-		want   MaxRate
+		want   results.MaxRate
 		probes []float64
 	}{
 		{name: "double then bisect", q: Search{Start: 100, Bisect: 3}, limit: 700,
-			want: MaxRate{Rate: 700, FailedAt: 750, Probes: 7}, probes: []float64{100, 200, 400, 800, 600, 700, 750}},
+			want: results.MaxRate{Rate: 700, FailedAt: 750, Probes: 7}, probes: []float64{100, 200, 400, 800, 600, 700, 750}},
 		{name: "first probe fails", q: Search{Start: 100, Bisect: 2}, limit: 50,
-			want: MaxRate{Rate: 50, FailedAt: 75, Probes: 3}, probes: []float64{100, 50, 75}},
+			want: results.MaxRate{Rate: 50, FailedAt: 75, Probes: 3}, probes: []float64{100, 50, 75}},
 		{name: "nothing passes", q: Search{Start: 100, Bisect: 2}, limit: 10,
-			want: MaxRate{Rate: 0, FailedAt: 25, Probes: 3}, probes: []float64{100, 50, 25}},
+			want: results.MaxRate{Rate: 0, FailedAt: 25, Probes: 3}, probes: []float64{100, 50, 25}},
 		{name: "capped by max", q: Search{Start: 100, Max: 300}, limit: 1000,
-			want: MaxRate{Rate: 300, Probes: 3}, probes: []float64{100, 200, 300}},
+			want: results.MaxRate{Rate: 300, Probes: 3}, probes: []float64{100, 200, 300}},
 		{name: "generator-bound failure flagged", q: Search{Start: 100, Bisect: 1}, limit: 1e9, gbFrom: 400,
-			want: MaxRate{Rate: 300, FailedAt: 400, GeneratorBound: true, Probes: 4}, probes: []float64{100, 200, 400, 300}},
+			want: results.MaxRate{Rate: 300, FailedAt: 400, GeneratorBound: true, Probes: 4}, probes: []float64{100, 200, 400, 300}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,17 +47,17 @@ func TestSearchMaxRate(t *testing.T) {
 }
 
 func TestGeneratorBound(t *testing.T) {
-	ok := Step{All: Metrics{Requests: 1000, Rate: 100}, Generator: GeneratorCost{Utilisation: 0.2, Cores: 2}}
+	ok := results.Step{All: results.Metrics{Requests: 1000, Rate: 100}, Generator: results.GeneratorCost{Utilisation: 0.2, Cores: 2}}
 	tests := []struct {
 		name string
-		st   func(Step) Step
+		st   func(results.Step) results.Step
 		want bool
 	}{
-		{name: "held the rate", st: func(s Step) Step { return s }, want: false},
-		{name: "sent too few", st: func(s Step) Step { s.All.Requests = 500; return s }, want: true},
-		{name: "achieved too low", st: func(s Step) Step { s.All.Rate = 80; return s }, want: true},
-		{name: "cpu saturated", st: func(s Step) Step { s.Generator.Utilisation = 0.95; return s }, want: true},
-		{name: "interrupted short step is not", st: func(s Step) Step { s.All.Requests = 10; s.Interrupted = true; return s }, want: false},
+		{name: "held the rate", st: func(s results.Step) results.Step { return s }, want: false},
+		{name: "sent too few", st: func(s results.Step) results.Step { s.All.Requests = 500; return s }, want: true},
+		{name: "achieved too low", st: func(s results.Step) results.Step { s.All.Rate = 80; return s }, want: true},
+		{name: "cpu saturated", st: func(s results.Step) results.Step { s.Generator.Utilisation = 0.95; return s }, want: true},
+		{name: "interrupted short step is not", st: func(s results.Step) results.Step { s.All.Requests = 10; s.Interrupted = true; return s }, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

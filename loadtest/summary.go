@@ -5,22 +5,24 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // Summary writes the short table printed at the end of a run: per
 // variant and step, achieved rate, p50, p99, success, server and Redis
 // CPU per request, Redis commands per request and the generator-bound
 // flag; then max-rate results and notes.
-func Summary(w io.Writer, r *Results) {
+func Summary(w io.Writer, r *results.Results) {
 	fmt.Fprintf(w, "\nrun %s  redis: %s  pinning: %s\n", r.RunID, orDash(r.Redis.Label), pinSummary(r.Pinning))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// The kind's own dimension, when it has one, is the second column.
-	dim, dimOf := "", func(Step) string { return "" }
+	dim, dimOf := "", func(results.Step) string { return "" }
 	switch r.Kind {
-	case KindStoreLatency:
-		dim, dimOf = "store +\t", func(s Step) string { return s.AddedLatency.String() + "\t" }
-	case KindScaleOut:
-		dim, dimOf = "instances\t", func(s Step) string { return fmt.Sprintf("%d\t", max(s.Instances, 1)) }
+	case results.KindStoreLatency:
+		dim, dimOf = "store +\t", func(s results.Step) string { return s.AddedLatency.String() + "\t" }
+	case results.KindScaleOut:
+		dim, dimOf = "instances\t", func(s results.Step) string { return fmt.Sprintf("%d\t", max(s.Instances, 1)) }
 	}
 	if r.Cost != nil {
 		// A curve has dozens of steps per variant: the terminal shows
@@ -39,7 +41,7 @@ func Summary(w io.Writer, r *Results) {
 		}
 		return
 	}
-	if len(r.Variants) > 0 && r.Kind != KindRevocation {
+	if len(r.Variants) > 0 && r.Kind != results.KindRevocation {
 		fmt.Fprintln(tw, "variant\t"+dim+"step\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
 	}
 	for _, v := range r.Variants {
@@ -73,10 +75,10 @@ func Summary(w io.Writer, r *Results) {
 				flag = " (GENERATOR-BOUND: the generator's limit, not necessarily the server's)"
 			}
 			at := ""
-			if r.Kind == KindStoreLatency {
+			if r.Kind == results.KindStoreLatency {
 				at = fmt.Sprintf(" at store +%v", m.AddedLatency)
 			}
-			if r.Kind == KindScaleOut {
+			if r.Kind == results.KindScaleOut {
 				at = fmt.Sprintf(" on %d instance(s)", max(m.Instances, 1))
 			}
 			fmt.Fprintf(w, "max rate %s%s rep %d: %.0f/s meets the SLO, %.0f/s fails (%d probes)%s\n", v.Label(), at, m.Repetition, m.Rate, m.FailedAt, m.Probes, flag)
@@ -114,7 +116,7 @@ func orDash(s string) string {
 	return s
 }
 
-func pinSummary(p Pinning) string {
+func pinSummary(p results.Pinning) string {
 	if !p.Applied {
 		return "none"
 	}
@@ -130,7 +132,7 @@ func orNever(d time.Duration) string {
 }
 
 // outageCounts says what the clients saw during an outage's window.
-func outageCounts(v VariantResult, o OutageResult) string {
+func outageCounts(v results.VariantResult, o results.OutageResult) string {
 	for _, st := range v.Steps {
 		if st.Index != o.Step || len(st.Phases) < 2 {
 			continue
@@ -145,7 +147,7 @@ func outageCounts(v VariantResult, o OutageResult) string {
 	return "no outage phase"
 }
 
-func healthSummary(h ServerHealth) string {
+func healthSummary(h results.ServerHealth) string {
 	if !h.Measured {
 		return "server health unchecked (" + h.Note + ")"
 	}

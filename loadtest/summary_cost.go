@@ -5,12 +5,14 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // costSummary writes the cost analysis's table: per variant capacity,
 // marginal server and Redis CPU per request with their 95 % CIs, idle
 // CPU, GET /api/me percentiles at the top rate and ratios to jwt.
-func costSummary(w io.Writer, ca *CostAnalysis) {
+func costSummary(w io.Writer, ca *results.CostAnalysis) {
 	if ca == nil {
 		return
 	}
@@ -66,7 +68,7 @@ func costSummary(w io.Writer, ca *CostAnalysis) {
 	}
 }
 
-func ivPtr(iv *Interval, scale float64, prec int) string {
+func ivPtr(iv *results.Interval, scale float64, prec int) string {
 	if iv == nil {
 		return "-"
 	}
@@ -74,13 +76,13 @@ func ivPtr(iv *Interval, scale float64, prec int) string {
 }
 
 // ivFormat is "42.1 [40.3, 44.0]".
-func ivFormat(iv Interval, scale float64, prec int) string {
+func ivFormat(iv results.Interval, scale float64, prec int) string {
 	return fmt.Sprintf("%.*f [%.*f, %.*f]", prec, iv.Estimate*scale, prec, iv.Lo*scale, prec, iv.Hi*scale)
 }
 
 // ratioFormat is "1.42× [1.31, 1.55]", with "=" when the CI includes 1
 // (no difference measured).
-func ratioFormat(iv Interval) string {
+func ratioFormat(iv results.Interval) string {
 	s := fmt.Sprintf("%.2f× [%.2f, %.2f]", iv.Estimate, iv.Lo, iv.Hi)
 	if !iv.Excludes(1) {
 		s += " ="

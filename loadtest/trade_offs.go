@@ -15,6 +15,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/storeproxy"
 )
 
@@ -29,7 +30,7 @@ const proxyOverheadSamples = 2000
 // scenarios that need a network in the way.
 func (r *runner) startProxy(ctx context.Context) error {
 	k := r.sc.Kind()
-	if k != KindStoreLatency && k != KindStoreOutage {
+	if k != results.KindStoreLatency && k != results.KindStoreOutage {
 		return nil
 	}
 	p, err := storeproxy.Start(r.redis.Addr)
@@ -37,7 +38,7 @@ func (r *runner) startProxy(ctx context.Context) error {
 		return fmt.Errorf("loadtest: store proxy: %w", err)
 	}
 	r.proxy = p
-	info := &StoreProxyInfo{Version: storeproxy.Version, Addr: p.Addr()}
+	info := &results.StoreProxyInfo{Version: storeproxy.Version, Addr: p.Addr()}
 	direct, proxied, err := storeproxy.MeasureOverhead(ctx, p, proxyOverheadSamples)
 	if err != nil {
 		r.note("store proxy overhead unmeasured: " + err.Error())
@@ -84,7 +85,7 @@ func (r *runner) measureRTT(ctx context.Context, added time.Duration) {
 		r.note(fmt.Sprintf("round trip at +%v unmeasured: %v", added, err))
 		return
 	}
-	r.res.StoreProxy.RTTs = append(r.res.StoreProxy.RTTs, ProxyRTT{Added: added, ProxiedRTT: proxied, DirectRTT: direct})
+	r.res.StoreProxy.RTTs = append(r.res.StoreProxy.RTTs, results.ProxyRTT{Added: added, ProxiedRTT: proxied, DirectRTT: direct})
 	fmt.Fprintf(r.log, "loadtest: Redis GET through the proxy at +%v: %v (direct %v)\n", added, proxied.Round(time.Microsecond), direct.Round(time.Microsecond))
 }
 
@@ -107,11 +108,12 @@ func keepResults(dst *[]kept) func(string, *vegeta.Result) {
 	}
 }
 
-// stepStart is the time a step's offsets count from: its monotonic start
-// when the runner recorded one, else Started.
-func stepStart(st Step) time.Time {
-	if !st.t0.IsZero() {
-		return st.t0
+// stepStart is the time a step's offsets count from: the attack's
+// monotonic start as m (one of its marks) recorded it, else Started
+// (marks built by hand in tests).
+func stepStart(st results.Step, m *mark) time.Time {
+	if !m.t0.IsZero() {
+		return m.t0
 	}
 	return st.Started
 }
@@ -119,8 +121,8 @@ func stepStart(st Step) time.Time {
 // phases splits a step's kept results by start time at the marks and
 // costs each slice from the marks' counters (m0 = step start, end =
 // step end).
-func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks []*mark, end mark) []Phase {
-	t0 := stepStart(st)
+func (r *runner) phases(names []string, st results.Step, ks []kept, m0 mark, marks []*mark, end mark) []results.Phase {
+	t0 := stepStart(st, &m0)
 	bounds := []*mark{&m0}
 	for _, mk := range marks {
 		if mk.happened {
@@ -129,24 +131,24 @@ func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks 
 	}
 	end.applied, end.began = st.Wall, st.Wall
 	bounds = append(bounds, &end)
-	out := make([]Phase, 0, len(bounds)-1)
+	out := make([]results.Phase, 0, len(bounds)-1)
 	for i := 0; i+1 < len(bounds) && i < len(names); i++ {
 		a, b := bounds[i], bounds[i+1]
 		m := newStepMetrics()
 		// Requests split where a mark began: its action (a cut, the
 		// storm's start) takes effect from then on. Costs are read after
 		// it, a few hundred microseconds later.
-		for j := range results {
-			off := results[j].res.Timestamp.Sub(t0)
+		for j := range ks {
+			off := ks[j].res.Timestamp.Sub(t0)
 			in := off >= a.began && (off < b.began || i+2 == len(bounds))
-			if results[j].storm && i <= 1 {
+			if ks[j].storm && i <= 1 {
 				in = i == 1 && (off < b.began || i+2 == len(bounds)) // never in "before"
 			}
 			if in {
-				m.add(results[j].route, &results[j].res)
+				m.add(ks[j].route, &ks[j].res)
 			}
 		}
-		ph := Phase{Name: names[i], Start: a.began, End: b.began}
+		ph := results.Phase{Name: names[i], Start: a.began, End: b.began}
 		ph.All, ph.Routes = m.close()
 		ph.Server = processCost(*a, *b, ph.All.Requests, b.applied-a.applied)
 		if a.redisOK && b.redisOK {
@@ -159,9 +161,9 @@ func (r *runner) phases(names []string, st Step, results []kept, m0 mark, marks 
 
 // stepWithMarks runs one measured step with marks, keeping its results,
 // and returns the step, the kept results and the start and end marks.
-func (r *runner) stepWithMarks(ctx context.Context, lv *liveVariant, rep int, rate float64, opts *attackOpts) (Step, []kept, mark, mark) {
-	var results []kept
-	opts.onResult = keepResults(&results)
+func (r *runner) stepWithMarks(ctx context.Context, lv *liveVariant, rep int, rate float64, opts *attackOpts) (results.Step, []kept, mark, mark) {
+	var ks []kept
+	opts.onResult = keepResults(&ks)
 	var m0, m1 mark
 	start := &mark{at: 0}
 	opts.marks = append([]*mark{start}, opts.marks...)
@@ -171,7 +173,7 @@ func (r *runner) stepWithMarks(ctx context.Context, lv *liveVariant, rep int, ra
 	m0 = *start
 	m0.began, m0.applied = 0, 0
 	r.snapshot(ctx, lv.pids, &m1)
-	return st, results, m0, m1
+	return st, ks, m0, m1
 }
 
 // outageStep holds rate on lv's servers while Redis is cut off for the
@@ -184,17 +186,17 @@ func (r *runner) outageStep(ctx context.Context, lv *liveVariant, rep int, rate 
 	var cutErr, restoreErr error
 	cut := &mark{at: o.Before.D(), do: func() { cutErr = r.proxy.Cut() }}
 	restore := &mark{at: (o.Before + o.Window).D(), do: func() { restoreErr = r.proxy.Restore() }}
-	st, results, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{marks: []*mark{cut, restore}})
+	st, ks, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{marks: []*mark{cut, restore}})
 	if cut.happened && !restore.happened {
 		restoreErr = r.proxy.Restore() // interrupted mid-outage: never leave Redis cut off
 	}
 	if cutErr != nil || restoreErr != nil {
 		r.note(fmt.Sprintf("%s: outage not applied cleanly: cut: %v, restore: %v", lv.label(r), cutErr, restoreErr))
 	}
-	st.Phases = r.phases([]string{"before", "outage", "after"}, st, results, m0, []*mark{cut, restore}, m1)
+	st.Phases = r.phases([]string{"before", "outage", "after"}, st, ks, m0, []*mark{cut, restore}, m1)
 	vr := &r.res.Variants[lv.vr]
 	vr.Steps = append(vr.Steps, st)
-	res := outageResult(st, results, cut, restore, o.Bucket.D(), variantsUsingRedis[vr.Variant])
+	res := outageResult(st, ks, cut, restore, o.Bucket.D(), variantsUsingRedis[vr.Variant])
 	res.Health = r.healthAfter(ctx, lv, before)
 	vr.Outages = append(vr.Outages, res)
 	fmt.Fprintf(r.log, "loadtest: %s: outage: unchecked %d, first success after restore %v, steady after %v, goroutines %d -> %d%s\n",
@@ -202,19 +204,19 @@ func (r *runner) outageStep(ctx context.Context, lv *liveVariant, rep int, rate 
 }
 
 // outageResult analyses an outage step's results.
-func outageResult(st Step, results []kept, cut, restore *mark, bucket time.Duration, usesStore bool) OutageResult {
-	out := OutageResult{Step: st.Index, UsesStore: usesStore, CutAt: cut.applied, RestoredAt: restore.applied, FirstSuccess: -1, Steady: -1}
-	t0 := stepStart(st)
+func outageResult(st results.Step, ks []kept, cut, restore *mark, bucket time.Duration, usesStore bool) results.OutageResult {
+	out := results.OutageResult{Step: st.Index, UsesStore: usesStore, CutAt: cut.applied, RestoredAt: restore.applied, FirstSuccess: -1, Steady: -1}
+	t0 := stepStart(st, cut)
 	if !cut.happened || !restore.happened {
 		return out
 	}
 	n := int(st.Wall/bucket) + 1
-	out.Timeline = make([]Bucket, n)
+	out.Timeline = make([]results.Bucket, n)
 	for i := range out.Timeline {
 		out.Timeline[i].Offset = time.Duration(i) * bucket
 	}
 	var lastFail time.Duration = -1
-	for _, k := range results {
+	for _, k := range ks {
 		start := k.res.Timestamp.Sub(t0)
 		end := start + k.res.Latency
 		b := &out.Timeline[min(max(int(start/bucket), 0), n-1)]
@@ -310,8 +312,8 @@ func (r *runner) health(ctx context.Context, lv *liveVariant) []runtimeInfo {
 }
 
 // healthAfter compares the servers after a step with before.
-func (r *runner) healthAfter(ctx context.Context, lv *liveVariant, before []runtimeInfo) ServerHealth {
-	h := ServerHealth{Alive: true}
+func (r *runner) healthAfter(ctx context.Context, lv *liveVariant, before []runtimeInfo) results.ServerHealth {
+	h := results.ServerHealth{Alive: true}
 	for _, s := range lv.servers {
 		if e, ok := s.(interface{ Exited() bool }); ok && e.Exited() {
 			h.Alive = false
@@ -340,7 +342,7 @@ func (r *runner) healthAfter(ctx context.Context, lv *liveVariant, before []runt
 			h.Restarted = true
 		}
 	}
-	h.Leaked = h.GoroutinesAfter > h.GoroutinesBefore+LeakTolerance
+	h.Leaked = h.GoroutinesAfter > h.GoroutinesBefore+policy.LeakTolerance
 	return h
 }
 
@@ -369,7 +371,7 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 		inWindow = sto.sent
 		lv.pool.mu.Unlock()
 	}}
-	st, results, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{
+	st, ks, m0, m1 := r.stepWithMarks(ctx, lv, rep, rate, &attackOpts{
 		pacer: stormPacer{base: rate, extra: extra, start: from, end: to},
 		marks: []*mark{stormStart, stormEnd},
 	})
@@ -377,17 +379,17 @@ func (r *runner) stormStep(ctx context.Context, lv *liveVariant, rep int, rate f
 	lv.pool.storm = nil
 	sent := sto.sent
 	lv.pool.mu.Unlock()
-	st.Phases = r.phases([]string{"before", "storm", "after"}, st, results, m0, []*mark{stormStart, stormEnd}, m1)
+	st.Phases = r.phases([]string{"before", "storm", "after"}, st, ks, m0, []*mark{stormStart, stormEnd}, m1)
 	vr := &r.res.Variants[lv.vr]
 	vr.Steps = append(vr.Steps, st)
 	if !stormEnd.happened {
 		inWindow = sent // interrupted before the window closed
 	}
-	res := StormResult{Step: st.Index, Refreshes: uint64(sent), InWindow: uint64(inWindow), StormRate: extra}
+	res := results.StormResult{Step: st.Index, Refreshes: uint64(sent), InWindow: uint64(inWindow), StormRate: extra}
 	if len(st.Phases) == 3 && inWindow > 0 {
 		b, s := st.Phases[0], st.Phases[1]
 		if b.Server != nil && s.Server != nil && b.End > b.Start {
-			cpu := func(p Phase) float64 {
+			cpu := func(p results.Phase) float64 {
 				c := p.Server.CPUSeconds
 				if p.Redis != nil {
 					c += p.Redis.CPUSeconds
@@ -414,10 +416,10 @@ func (r *runner) runScaleOut(ctx context.Context, variants []string) error {
 		fmt.Fprintf(r.log, "loadtest: scale-out: %d instance(s) per variant\n", n)
 		var passes []passSpec
 		for _, v := range variants {
-			passes = append(passes, passSpec{variant: v, routing: RoutingRoundRobin, instances: n, backend: r.sc.Backend})
+			passes = append(passes, passSpec{variant: v, routing: results.RoutingRoundRobin, instances: n, backend: r.sc.Backend})
 		}
 		for _, v := range q.Sticky {
-			passes = append(passes, passSpec{variant: v, routing: RoutingSticky, instances: n, backend: r.sc.Backend})
+			passes = append(passes, passSpec{variant: v, routing: results.RoutingSticky, instances: n, backend: r.sc.Backend})
 		}
 		if err := r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
 			for _, lv := range live {
@@ -481,10 +483,10 @@ func errSuffix(s string) string {
 // revocationTrial logs user in on the first instance, revokes with
 // action, replays the old refresh cookie once and the old access cookie
 // against every instance every poll until each refuses it.
-func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial, userIndex int, admin string, ttl time.Duration) RevocationTrial {
+func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial, userIndex int, admin string, ttl time.Duration) results.RevocationTrial {
 	user := userName(userIndex)
 	q := r.sc.Revocation
-	t := RevocationTrial{Action: action, Trial: trial, Instances: len(lv.urls), Window: -1}
+	t := results.RevocationTrial{Action: action, Trial: trial, Instances: len(lv.urls), Window: -1}
 	if r.res.Variants[lv.vr].Variant == "jwt" || r.res.Variants[lv.vr].Variant == "jwt-blacklist" {
 		t.AccessTTL = ttl
 	}
@@ -520,9 +522,9 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		t.AcceptedBefore = append(t.AcceptedBefore, err == nil && resp.StatusCode == http.StatusOK)
 	}
 	switch action {
-	case ActionLogout:
+	case results.ActionLogout:
 		resp, err = do(http.MethodPost, issuer+"/auth/logout", cookie("/auth/logout"), "")
-	case ActionRevokeUser:
+	case results.ActionRevokeUser:
 		body, _ := json.Marshal(map[string]string{"user": user})
 		resp, err = do(http.MethodPost, issuer+"/admin/revoke-user", http.Header{"Authorization": {"Bearer " + admin}, "Content-Type": {"application/json"}}, string(body))
 	}
@@ -533,8 +535,8 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		return t
 	}
 	t.Status, t.Revocation = resp.StatusCode, resp.Header.Get("Authbench-Revocation")
-	if ok := t.Status == http.StatusNoContent || (action == ActionRevokeUser && t.Status == http.StatusNotImplemented); !ok {
-		t.Error = fmt.Sprintf("%s answered %s, want 204%s", action, resp.Status, map[bool]string{true: " or 501", false: ""}[action == ActionRevokeUser])
+	if ok := t.Status == http.StatusNoContent || (action == results.ActionRevokeUser && t.Status == http.StatusNotImplemented); !ok {
+		t.Error = fmt.Sprintf("%s answered %s, want 204%s", action, resp.Status, map[bool]string{true: " or 501", false: ""}[action == results.ActionRevokeUser])
 		return t
 	}
 	// On the issuing instance: the only one a session-memory cookie was

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/authbench/authbench/results"
 )
 
 // TestStormPacer: the pacer adds extra hits per second inside the window
@@ -87,12 +89,12 @@ func TestOutageResult(t *testing.T) {
 	t0 := time.Unix(2000, 0)
 	ms := time.Millisecond
 	res := func(start time.Duration, lat time.Duration, code uint16) kept {
-		return kept{route: RouteMe, res: vegeta.Result{Timestamp: t0.Add(start), Latency: lat, Code: code}}
+		return kept{route: results.RouteMe, res: vegeta.Result{Timestamp: t0.Add(start), Latency: lat, Code: code}}
 	}
 	cut := &mark{began: 1000 * ms, applied: 1001 * ms, happened: true}
 	restore := &mark{began: 2000 * ms, applied: 2002 * ms, happened: true}
-	st := Step{Index: 1, Started: t0, Wall: 4000 * ms}
-	results := []kept{
+	st := results.Step{Index: 1, Started: t0, Wall: 4000 * ms}
+	ks := []kept{
 		res(100*ms, ms, 200),
 		res(999*ms, 5*ms, 200),   // started before the cut: not unchecked
 		res(1500*ms, ms, 503),    // refused during the outage
@@ -102,7 +104,7 @@ func TestOutageResult(t *testing.T) {
 		res(2200*ms, 2*ms, 200),  // first success: 200ms after restore (+2ms)
 		res(3000*ms, ms, 200),
 	}
-	o := outageResult(st, results, cut, restore, 500*ms, true)
+	o := outageResult(st, ks, cut, restore, 500*ms, true)
 	if o.Unchecked != 1 {
 		t.Errorf("unchecked %d, want 1", o.Unchecked)
 	}
@@ -115,11 +117,11 @@ func TestOutageResult(t *testing.T) {
 	if len(o.Timeline) != 9 || o.Timeline[3].Unavailable != 1 || o.Timeline[3].OK != 2 || o.Timeline[0].Requests != 1 || o.Timeline[1].Requests != 1 {
 		t.Errorf("timeline %+v", o.Timeline)
 	}
-	o = outageResult(st, results, cut, restore, 500*ms, false)
+	o = outageResult(st, ks, cut, restore, 500*ms, false)
 	if o.Unchecked != 0 {
 		t.Errorf("a variant without a store has nothing unchecked, got %d", o.Unchecked)
 	}
-	late := append(results, res(3900*ms, ms, 503))
+	late := append(ks, res(3900*ms, ms, 503))
 	if o := outageResult(st, late, cut, restore, 500*ms, true); o.Steady != -1 {
 		t.Errorf("failures into the last tenth: steady %v, want -1 (never)", o.Steady)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/authbench/authbench/results"
 )
 
 // vu is one virtual user: the cookies it holds, as a browser would.
@@ -31,7 +33,7 @@ type pool struct {
 	// bases are the server instances' base URLs, no trailing slash. User
 	// i logs in on bases[i%n]; afterwards routing picks per request.
 	bases    []string
-	routing  string // RoutingRoundRobin or RoutingSticky
+	routing  results.Routing // RoutingRoundRobin or RoutingSticky
 	password string
 	mix      Mix
 	// storm, when set, adds a refresh of every user during a window.
@@ -67,13 +69,13 @@ func (p *pool) credentialPerRequest() float64 {
 	return float64(p.credBytes) / float64(p.credReqs)
 }
 
-func newPool(bases []string, routing string, users int, password string, mix Mix, seed uint64) *pool {
+func newPool(bases []string, routing results.Routing, users int, password string, mix Mix, seed uint64) *pool {
 	bs := make([]string, len(bases))
 	for i, b := range bases {
 		bs[i] = strings.TrimRight(b, "/")
 	}
 	if routing == "" {
-		routing = RoutingRoundRobin
+		routing = results.RoutingRoundRobin
 	}
 	p := &pool{
 		bases:    bs,
@@ -100,7 +102,7 @@ func userName(i int) string { return "user-" + strconv.Itoa(i) }
 
 // loginAll logs every user in over client with at most conc logins in
 // flight, before any load: the store then holds one credential per user.
-func (p *pool) loginAll(ctx context.Context, client *http.Client, conc int) LoginPhase {
+func (p *pool) loginAll(ctx context.Context, client *http.Client, conc int) results.LoginPhase {
 	start := time.Now()
 	var (
 		mu       sync.Mutex
@@ -129,7 +131,7 @@ func (p *pool) loginAll(ctx context.Context, client *http.Client, conc int) Logi
 		}(i)
 	}
 	wg.Wait()
-	return LoginPhase{Users: len(p.vus), Failures: failures, Duration: time.Since(start), FirstError: first}
+	return results.LoginPhase{Users: len(p.vus), Failures: failures, Duration: time.Since(start), FirstError: first}
 }
 
 func (p *pool) loginOne(ctx context.Context, client *http.Client, i int) error {
@@ -286,7 +288,7 @@ func (p *pool) pick(i int) string {
 	if n == 1 {
 		return p.bases[0]
 	}
-	if p.routing == RoutingSticky {
+	if p.routing == results.RoutingSticky {
 		return p.bases[i%n]
 	}
 	// Round-robin as one user sees it: behind a balancer that rotates
@@ -312,19 +314,19 @@ func (p *pool) observe(route string, i int, r *vegeta.Result) {
 		v.setCookies((&http.Response{Header: r.Headers}).Cookies())
 	}
 	switch route {
-	case RouteLogin:
+	case results.RouteLogin:
 		v.busy = false
 		v.loggedIn = r.Code == http.StatusOK
-	case RouteRefresh:
+	case results.RouteRefresh:
 		v.busy = false
 		if r.Code == http.StatusUnauthorized {
 			v.loggedIn = false // as the article's front end: a failed refresh logs out
 		}
-	case RouteLogout:
+	case results.RouteLogout:
 		v.busy = false
 		v.loggedIn = false
 		clear(v.cookies)
-	case RouteMe:
+	case results.RouteMe:
 		if r.Code == http.StatusUnauthorized {
 			v.loggedIn = false
 		}

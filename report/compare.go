@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // figure is one comparable figure of a variant.
@@ -58,7 +58,7 @@ func figures(rates []float64) []figure {
 // Compare renders, as Markdown, how NEW differs from OLD per variant and
 // figure, and marks the differences larger than both runs' own spread
 // (their min–max ranges do not overlap).
-func Compare(old, new *loadtest.Results) []byte {
+func Compare(old, new *results.Results) []byte {
 	so, sn := Summarise(old), Summarise(new)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# authbench comparison: %s → %s\n\n", old.RunID, new.RunID)
@@ -119,7 +119,7 @@ func Compare(old, new *loadtest.Results) []byte {
 
 // comparability warns about differences that make two runs' figures
 // incomparable, whatever the numbers say.
-func comparability(old, new *loadtest.Results) []string {
+func comparability(old, new *results.Results) []string {
 	var w []string
 	if old.Environment.CPUModel != new.Environment.CPUModel || old.Environment.Cores != new.Environment.Cores {
 		w = append(w, fmt.Sprintf("different machines: %s × %d vs %s × %d", old.Environment.CPUModel, old.Environment.Cores, new.Environment.CPUModel, new.Environment.Cores))

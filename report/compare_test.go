@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 func TestCompareGolden(t *testing.T) {
@@ -42,7 +42,7 @@ func TestCompareMissingRun(t *testing.T) {
 	}
 }
 
-func mustLoad(tb testing.TB, dir string) *loadtest.Results {
+func mustLoad(tb testing.TB, dir string) *results.Results {
 	tb.Helper()
 	r, err := Load(dir)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // This file renders a cost-curve run (schema v2, Results.Cost): the
@@ -44,7 +44,7 @@ var costReferences = []string{"jwt", "none"}
 
 // costRef is the reference variant of ca's headline ratios, "" when the
 // run has none of costReferences.
-func costRef(ca *loadtest.CostAnalysis) string {
+func costRef(ca *results.CostAnalysis) string {
 	for _, ref := range costReferences {
 		if costVariant(ca, ref) != nil {
 			return ref
@@ -54,7 +54,7 @@ func costRef(ca *loadtest.CostAnalysis) string {
 }
 
 // costVariant returns ca's entry for the variant label, or nil.
-func costVariant(ca *loadtest.CostAnalysis, label string) *loadtest.VariantCost {
+func costVariant(ca *results.CostAnalysis, label string) *results.VariantCost {
 	for i := range ca.Variants {
 		if ca.Variants[i].Variant == label {
 			return &ca.Variants[i]
@@ -64,7 +64,7 @@ func costVariant(ca *loadtest.CostAnalysis, label string) *loadtest.VariantCost 
 }
 
 // ratioTo returns v's ratios to ref, or nil.
-func ratioTo(v loadtest.VariantCost, ref string) *loadtest.Ratio {
+func ratioTo(v results.VariantCost, ref string) *results.Ratio {
 	for i := range v.Ratios {
 		if v.Ratios[i].To == ref {
 			return &v.Ratios[i]
@@ -97,7 +97,7 @@ func span(lo, hi float64, prec int) string {
 }
 
 // ivCell is an interval scaled by f: "24.1 [23.6–24.6]"; "—" for none.
-func ivCell(iv *loadtest.Interval, f float64, prec int) string {
+func ivCell(iv *results.Interval, f float64, prec int) string {
 	if iv == nil || iv.N == 0 {
 		return "—"
 	}
@@ -107,7 +107,7 @@ func ivCell(iv *loadtest.Interval, f float64, prec int) string {
 // ratioPrec is the precision a ratio interval is written with: 2
 // decimals, 3 when a bound would round to 1.00 and so hide on which side
 // of 1 it lies.
-func ratioPrec(iv loadtest.Interval) int {
+func ratioPrec(iv results.Interval) int {
 	if num(iv.Lo, 2) == "1.00" || num(iv.Hi, 2) == "1.00" {
 		return 3
 	}
@@ -115,7 +115,7 @@ func ratioPrec(iv loadtest.Interval) int {
 }
 
 // ratioCell is a ratio with its interval: "0.96 [0.912–1.007]".
-func ratioCell(iv *loadtest.Interval) string {
+func ratioCell(iv *results.Interval) string {
 	if iv == nil || iv.N == 0 {
 		return "—"
 	}
@@ -125,7 +125,7 @@ func ratioCell(iv *loadtest.Interval) string {
 
 // capacityCell is a capacity figure with its qualifiers: "≥ 5918
 // (gen-bound)" for a lower bound of which a failure was the generator's.
-func capacityCell(c *loadtest.CapacityResult, iv loadtest.Interval) string {
+func capacityCell(c *results.CapacityResult, iv results.Interval) string {
 	if c == nil || iv.N == 0 {
 		return "—"
 	}
@@ -140,7 +140,7 @@ func capacityCell(c *loadtest.CapacityResult, iv loadtest.Interval) string {
 }
 
 // latPair is "p50 / p99" in ms.
-func latPair(l *loadtest.Latency) string {
+func latPair(l *results.Latency) string {
 	if l == nil {
 		return "—"
 	}
@@ -149,7 +149,7 @@ func latPair(l *loadtest.Latency) string {
 
 // quotaText is "0.125 of a core", or what capacity ran against without
 // a quota.
-func quotaText(ca *loadtest.CostAnalysis) string {
+func quotaText(ca *results.CostAnalysis) string {
 	if ca.Capacity == nil || ca.Capacity.Quota <= 0 {
 		return "the whole server core (no quota)"
 	}
@@ -172,7 +172,7 @@ func rateList(rates []float64) string {
 }
 
 // topRate is the rate the at-top figures were measured at, 0 if none.
-func topRate(ca *loadtest.CostAnalysis) float64 {
+func topRate(ca *results.CostAnalysis) float64 {
 	top := 0.0
 	for _, v := range ca.Variants {
 		top = max(top, v.TopRate)
@@ -199,7 +199,7 @@ func costDocument(s *Summary) *costDoc {
 }
 
 // costHeadline is the cost table: one short row per variant.
-func costHeadline(ca *loadtest.CostAnalysis, top float64) table {
+func costHeadline(ca *results.CostAnalysis, top float64) table {
 	ref := costRef(ca)
 	lv := levelText(ca.Level)
 	t := table{Head: []string{"variant", "capacity req/s under " + quotaText(ca), "capacity per core req/s",
@@ -212,7 +212,7 @@ func costHeadline(ca *loadtest.CostAnalysis, top float64) table {
 	for _, v := range ca.Variants {
 		capCell, perCore := "—", "—"
 		if c := v.Capacity; c != nil {
-			capCell, perCore = capacityCell(c, c.Rate), capacityCell(&loadtest.CapacityResult{LowerBound: c.LowerBound}, c.PerCore)
+			capCell, perCore = capacityCell(c, c.Rate), capacityCell(&results.CapacityResult{LowerBound: c.LowerBound}, c.PerCore)
 			lower, gen = lower || c.LowerBound, gen || c.GeneratorBound
 		}
 		idle := "—"
@@ -253,7 +253,7 @@ func costHeadline(ca *loadtest.CostAnalysis, top float64) table {
 // "session: marginal server CPU 1.42× jwt (95 % CI 1.31–1.55):
 // significant" or "… (95 % CI 0.97–1.09, includes 1): no difference
 // measured".
-func ratioSentence(variant, what, ref string, iv loadtest.Interval, level float64) string {
+func ratioSentence(variant, what, ref string, iv results.Interval, level float64) string {
 	p := ratioPrec(iv)
 	s := fmt.Sprintf("%s: %s %s× %s (%s CI %s", variant, what, num(iv.Estimate, p), ref, levelText(level), span(iv.Lo, iv.Hi, p))
 	if iv.Excludes(1) {
@@ -264,7 +264,7 @@ func ratioSentence(variant, what, ref string, iv loadtest.Interval, level float6
 
 // boundClause qualifies a capacity ratio when either capacity is a
 // lower bound; "" when neither is.
-func boundClause(v, ref loadtest.VariantCost) string {
+func boundClause(v, ref results.VariantCost) string {
 	vl := v.Capacity != nil && v.Capacity.LowerBound
 	rl := ref.Capacity != nil && ref.Capacity.LowerBound
 	switch {
@@ -282,7 +282,7 @@ func boundClause(v, ref loadtest.VariantCost) string {
 // ratios to the reference and whether their intervals support a
 // difference, then what qualifies a figure (a bending curve, a capacity
 // that is only a lower bound, probes that failed for no server reason).
-func costFindings(ca *loadtest.CostAnalysis) []string {
+func costFindings(ca *results.CostAnalysis) []string {
 	var out []string
 	ref := costRef(ca)
 	if rv := costVariant(ca, ref); rv != nil {
@@ -309,7 +309,7 @@ func costFindings(ca *loadtest.CostAnalysis) []string {
 }
 
 // variantCaveats are the notes a variant's figures need.
-func variantCaveats(v loadtest.VariantCost, fitRates []float64) []string {
+func variantCaveats(v results.VariantCost, fitRates []float64) []string {
 	var out []string
 	if v.Error != "" {
 		out = append(out, v.Variant+": no cost figures: "+v.Error+".")
@@ -362,7 +362,7 @@ func roundsText(rounds []string) string {
 }
 
 // explainTable is what a request costs in system terms at the top rate.
-func explainTable(ca *loadtest.CostAnalysis, top float64) table {
+func explainTable(ca *results.CostAnalysis, top float64) table {
 	t := table{
 		Caption: fmt.Sprintf("Per request at %s req/s, over every round's step at that rate (server system calls from /proc/<pid>/io, context switches summed over its threads, Redis commands from INFO commandstats).", num(top, 0)),
 		Head:    []string{"variant", "system calls/req (read + write)", "context switches/req", "Redis commands/req", "server bytes/req", "credential B/req"},
@@ -385,7 +385,7 @@ func explainTable(ca *loadtest.CostAnalysis, top float64) table {
 // the figures both have: "session pays 1.08 Redis round trips per
 // request ≈ +2.16 system calls and +1.04 context switches, and +14.4 µs
 // marginal server CPU (…) over jwt."
-func explainFindings(ca *loadtest.CostAnalysis) []string {
+func explainFindings(ca *results.CostAnalysis) []string {
 	ref := costRef(ca)
 	rv := costVariant(ca, ref)
 	if rv == nil {
@@ -405,7 +405,7 @@ func explainFindings(ca *loadtest.CostAnalysis) []string {
 
 // explainSentence is one of explainFindings, from only the figures
 // present; "" when there are none to compare.
-func explainSentence(v, ref loadtest.VariantCost, level float64) string {
+func explainSentence(v, ref results.VariantCost, level float64) string {
 	var sys []string
 	trips := 0.0
 	if e, b := v.Explain, ref.Explain; e != nil && b != nil {
@@ -457,18 +457,18 @@ func explainSentence(v, ref loadtest.VariantCost, level float64) string {
 }
 
 // routeOrder is the order routes are listed in; others follow sorted.
-var routeOrder = []string{loadtest.RouteMe, loadtest.RouteRefresh, loadtest.RouteLogin, loadtest.RouteLogout}
+var routeOrder = []string{results.RouteMe, results.RouteRefresh, results.RouteLogin, results.RouteLogout}
 
 var routeNames = map[string]string{
-	loadtest.RouteMe:      "GET /api/me",
-	loadtest.RouteRefresh: "POST /auth/refresh",
-	loadtest.RouteLogin:   "POST /auth/login",
-	loadtest.RouteLogout:  "POST /auth/logout",
+	results.RouteMe:      "GET /api/me",
+	results.RouteRefresh: "POST /auth/refresh",
+	results.RouteLogin:   "POST /auth/login",
+	results.RouteLogout:  "POST /auth/logout",
 }
 
 // routeTable is every route's latency at the top rate, a row per route
 // and a column per variant.
-func routeTable(ca *loadtest.CostAnalysis) table {
+func routeTable(ca *results.CostAnalysis) table {
 	t := table{Caption: "p50 / p99 ms per route at the curve's top rate, median over rounds.", Head: []string{"route"}}
 	seen := map[string]bool{}
 	for _, v := range ca.Variants {
@@ -506,7 +506,7 @@ func routeTable(ca *loadtest.CostAnalysis) table {
 
 // costMethod says how the figures were obtained, then the analysis's
 // own notes.
-func costMethod(ca *loadtest.CostAnalysis) []string {
+func costMethod(ca *results.CostAnalysis) []string {
 	var out []string
 	if ca.Method != "" {
 		out = append(out, "Method: "+ca.Method+".")
@@ -538,7 +538,7 @@ func costMethod(ca *loadtest.CostAnalysis) []string {
 }
 
 // capacityRoundTable lists every variant's capacity search per round.
-func capacityRoundTable(ca *loadtest.CostAnalysis) table {
+func capacityRoundTable(ca *results.CostAnalysis) table {
 	t := table{Caption: "Capacity searches per round (req/s under " + quotaText(ca) + ").",
 		Head: []string{"variant", "round", "highest passing", "lowest failing", "probes", "failure gen-bound"}}
 	for _, v := range ca.Variants {
@@ -572,7 +572,7 @@ func yesNo(b bool) string {
 }
 
 // capacityProbeTable lists every capacity probe in the order run.
-func capacityProbeTable(r *loadtest.Results) table {
+func capacityProbeTable(r *results.Results) table {
 	t := table{Caption: "Capacity probes, in the order run (the server under its CPU quota).",
 		Head: []string{"variant", "round", "offered req/s", "completed req/s", "GET /api/me p99 ms", "errors %", "server % of quota", "generator %", "verdict"}}
 	for _, v := range r.Variants {
@@ -580,7 +580,7 @@ func capacityProbeTable(r *loadtest.Results) table {
 			if st.Kind != "capacity" {
 				continue
 			}
-			me, ok := st.Routes[loadtest.RouteMe]
+			me, ok := st.Routes[results.RouteMe]
 			if !ok {
 				me = st.All
 			}
@@ -607,11 +607,11 @@ func capacityProbeTable(r *loadtest.Results) table {
 }
 
 // ratioTable lists every ratio the analysis made, to every reference.
-func ratioTable(ca *loadtest.CostAnalysis) table {
+func ratioTable(ca *results.CostAnalysis) table {
 	lv := levelText(ca.Level)
 	t := table{Caption: "Every ratio, paired by round (" + lv + " CI; significant when it excludes 1).",
 		Head: []string{"variant", "to", "capacity ratio", "significant", "marginal CPU ratio", "significant"}}
-	sig := func(iv *loadtest.Interval) string {
+	sig := func(iv *results.Interval) string {
 		if iv == nil || iv.N == 0 {
 			return "—"
 		}
@@ -626,7 +626,7 @@ func ratioTable(ca *loadtest.CostAnalysis) table {
 }
 
 // costDetails are the tables a cost-curve run adds to the details.
-func costDetails(r *loadtest.Results) []table {
+func costDetails(r *results.Results) []table {
 	var out []table
 	for _, t := range []table{capacityRoundTable(r.Cost), capacityProbeTable(r), ratioTable(r.Cost)} {
 		if len(t.Rows) > 0 {
@@ -637,7 +637,7 @@ func costDetails(r *loadtest.Results) []table {
 }
 
 // curveLine replaces the subtitle's repetitions for a cost-curve run.
-func curveLine(r *loadtest.Results) string {
+func curveLine(r *results.Results) string {
 	sc := r.Scenario
 	rates := slices.Clone(sc.Rates)
 	slices.Sort(rates)

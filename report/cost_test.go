@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
-func iv(est, lo, hi float64) *loadtest.Interval {
-	return &loadtest.Interval{Estimate: est, Lo: lo, Hi: hi, N: 4}
+func iv(est, lo, hi float64) *results.Interval {
+	return &results.Interval{Estimate: est, Lo: lo, Hi: hi, N: 4}
 }
 
 // TestRatioSentence: a ratio is called significant only when its
@@ -22,7 +22,7 @@ func TestRatioSentence(t *testing.T) {
 	tests := []struct {
 		name     string
 		what     string
-		iv       *loadtest.Interval
+		iv       *results.Interval
 		level    float64
 		want     string
 		wantNot  string
@@ -40,7 +40,7 @@ func TestRatioSentence(t *testing.T) {
 			want: "(95 % CI 0.912–1.004, includes 1): no difference measured"},
 		{name: "another confidence level is named", what: "capacity", iv: iv(1.2, 1.1, 1.3), level: 0.9,
 			want: "(90 % CI 1.10–1.30): significant", wantSigf: true},
-		{name: "no observations is no difference", what: "capacity", iv: &loadtest.Interval{Estimate: 2, Lo: 2, Hi: 2}, level: 0.95,
+		{name: "no observations is no difference", what: "capacity", iv: &results.Interval{Estimate: 2, Lo: 2, Hi: 2}, level: 0.95,
 			want: "no difference measured", wantNot: "significant"},
 	}
 	for _, tt := range tests {
@@ -60,28 +60,28 @@ func TestRatioSentence(t *testing.T) {
 }
 
 // costOf is a small cost analysis: jwt as the reference and v beside it.
-func costOf(v loadtest.VariantCost) *loadtest.CostAnalysis {
-	jwt := loadtest.VariantCost{Variant: "jwt", ServerMarginal: iv(24e-6, 23e-6, 25e-6),
-		Capacity: &loadtest.CapacityResult{Rate: *iv(4000, 3900, 4100), Rounds: []loadtest.CapacityRound{{Round: 1, Rate: 4000, FailedAt: 4080}}},
-		Explain:  &loadtest.Explain{ReadSyscalls: 1, WriteSyscalls: 1, ContextSwitches: 0.2}}
-	return &loadtest.CostAnalysis{Level: 0.95, Rounds: 4, FitRates: []float64{2000, 4000, 7000}, Variants: []loadtest.VariantCost{jwt, v}}
+func costOf(v results.VariantCost) *results.CostAnalysis {
+	jwt := results.VariantCost{Variant: "jwt", ServerMarginal: iv(24e-6, 23e-6, 25e-6),
+		Capacity: &results.CapacityResult{Rate: *iv(4000, 3900, 4100), Rounds: []results.CapacityRound{{Round: 1, Rate: 4000, FailedAt: 4080}}},
+		Explain:  &results.Explain{ReadSyscalls: 1, WriteSyscalls: 1, ContextSwitches: 0.2}}
+	return &results.CostAnalysis{Level: 0.95, Rounds: 4, FitRates: []float64{2000, 4000, 7000}, Variants: []results.VariantCost{jwt, v}}
 }
 
 // TestCostFindings: the sentences under the cost headline, from ratios,
 // lower bounds, generator-bound and unexplained probes, and bends.
 func TestCostFindings(t *testing.T) {
 	t.Parallel()
-	capacity := func(lower, gen bool, unexplained int, rounds ...loadtest.CapacityRound) *loadtest.CapacityResult {
-		return &loadtest.CapacityResult{Rate: *iv(5000, 4800, 5200), LowerBound: lower, GeneratorBound: gen, Unexplained: unexplained, Rounds: rounds}
+	capacity := func(lower, gen bool, unexplained int, rounds ...results.CapacityRound) *results.CapacityResult {
+		return &results.CapacityResult{Rate: *iv(5000, 4800, 5200), LowerBound: lower, GeneratorBound: gen, Unexplained: unexplained, Rounds: rounds}
 	}
 	tests := []struct {
 		name      string
-		v         loadtest.VariantCost
+		v         results.VariantCost
 		want, not []string
 	}{
 		{
 			name: "significant ratios",
-			v:    loadtest.VariantCost{Variant: "session", Ratios: []loadtest.Ratio{{To: "jwt", Marginal: iv(1.42, 1.31, 1.55), Capacity: iv(0.78, 0.74, 0.82)}}},
+			v:    results.VariantCost{Variant: "session", Ratios: []results.Ratio{{To: "jwt", Marginal: iv(1.42, 1.31, 1.55), Capacity: iv(0.78, 0.74, 0.82)}}},
 			want: []string{
 				"session: marginal server CPU 1.42× jwt (95 % CI 1.31–1.55): significant.",
 				"session: capacity 0.78× jwt (95 % CI 0.74–0.82): significant.",
@@ -90,7 +90,7 @@ func TestCostFindings(t *testing.T) {
 		},
 		{
 			name: "ratios whose CI includes 1",
-			v:    loadtest.VariantCost{Variant: "jwt-blacklist", Ratios: []loadtest.Ratio{{To: "jwt", Marginal: iv(1.04, 0.98, 1.09), Capacity: iv(0.96, 0.91, 1.02)}}},
+			v:    results.VariantCost{Variant: "jwt-blacklist", Ratios: []results.Ratio{{To: "jwt", Marginal: iv(1.04, 0.98, 1.09), Capacity: iv(0.96, 0.91, 1.02)}}},
 			want: []string{
 				"jwt-blacklist: marginal server CPU 1.04× jwt (95 % CI 0.98–1.09, includes 1): no difference measured.",
 				"jwt-blacklist: capacity 0.96× jwt (95 % CI 0.91–1.02, includes 1): no difference measured.",
@@ -99,13 +99,13 @@ func TestCostFindings(t *testing.T) {
 		},
 		{
 			name: "a ratio to another reference is not the headline's",
-			v:    loadtest.VariantCost{Variant: "session", Ratios: []loadtest.Ratio{{To: "none", Marginal: iv(2.4, 2.3, 2.5)}}},
+			v:    results.VariantCost{Variant: "session", Ratios: []results.Ratio{{To: "none", Marginal: iv(2.4, 2.3, 2.5)}}},
 			not:  []string{"×"},
 		},
 		{
 			name: "lower bound: the highest probe passed",
-			v: loadtest.VariantCost{Variant: "none", Capacity: capacity(true, false, 0, loadtest.CapacityRound{Round: 1, Rate: 5000}, loadtest.CapacityRound{Round: 2, Rate: 4900, FailedAt: 5000}),
-				Ratios: []loadtest.Ratio{{To: "jwt", Capacity: iv(1.25, 1.2, 1.3)}}},
+			v: results.VariantCost{Variant: "none", Capacity: capacity(true, false, 0, results.CapacityRound{Round: 1, Rate: 5000}, results.CapacityRound{Round: 2, Rate: 4900, FailedAt: 5000}),
+				Ratios: []results.Ratio{{To: "jwt", Capacity: iv(1.25, 1.2, 1.3)}}},
 			want: []string{
 				"none: capacity is a lower bound (≥ 5000 req/s): in round 1 even the highest probe passed.",
 				"none: capacity 1.25× jwt (95 % CI 1.20–1.30): significant; none's capacity is a lower bound, so the ratio is at least this.",
@@ -114,35 +114,35 @@ func TestCostFindings(t *testing.T) {
 		},
 		{
 			name: "lower bound: generator-bound rounds",
-			v: loadtest.VariantCost{Variant: "none", Capacity: capacity(true, true, 0,
-				loadtest.CapacityRound{Round: 1, Rate: 5000, FailedAt: 5100}, loadtest.CapacityRound{Round: 2, Rate: 4900, FailedAt: 5000, GeneratorBound: true},
-				loadtest.CapacityRound{Round: 4, Rate: 4800, FailedAt: 4900, GeneratorBound: true})},
+			v: results.VariantCost{Variant: "none", Capacity: capacity(true, true, 0,
+				results.CapacityRound{Round: 1, Rate: 5000, FailedAt: 5100}, results.CapacityRound{Round: 2, Rate: 4900, FailedAt: 5000, GeneratorBound: true},
+				results.CapacityRound{Round: 4, Rate: 4800, FailedAt: 4900, GeneratorBound: true})},
 			want: []string{"none: capacity is a lower bound (≥ 5000 req/s): in rounds 2 and 4 the failing probe ran out of generator, not server."},
 		},
 		{
 			name: "unexplained probes",
-			v:    loadtest.VariantCost{Variant: "session", Capacity: capacity(false, false, 2, loadtest.CapacityRound{Round: 1, Rate: 5000, FailedAt: 5100})},
+			v:    results.VariantCost{Variant: "session", Capacity: capacity(false, false, 2, results.CapacityRound{Round: 1, Rate: 5000, FailedAt: 5100})},
 			want: []string{"session: 2 probes failed with neither process busy: not a server limit"},
 			not:  []string{"lower bound"},
 		},
 		{
 			name: "one unexplained probe",
-			v:    loadtest.VariantCost{Variant: "session", Capacity: capacity(false, false, 1)},
+			v:    results.VariantCost{Variant: "session", Capacity: capacity(false, false, 1)},
 			want: []string{"session: 1 probe failed with neither process busy: not a server limit"},
 		},
 		{
 			name: "a bending fit",
-			v:    loadtest.VariantCost{Variant: "session", Fit: &loadtest.FitInfo{N: 12, R2: 0.998, Bends: true, Curvature: 0.23}},
+			v:    results.VariantCost{Variant: "session", Fit: &results.FitInfo{N: 12, R2: 0.998, Bends: true, Curvature: 0.23}},
 			want: []string{"session: server CPU over rate bends (curvature +23 %, R² 0.998): its marginal CPU is the average slope over 2000–7000 req/s, not one constant cost per request."},
 		},
 		{
 			name: "a straight fit says nothing",
-			v:    loadtest.VariantCost{Variant: "session", Fit: &loadtest.FitInfo{N: 12, R2: 0.999, Curvature: 0.01}},
+			v:    results.VariantCost{Variant: "session", Fit: &results.FitInfo{N: 12, R2: 0.999, Curvature: 0.01}},
 			not:  []string{"bends"},
 		},
 		{
 			name: "a variant without analysis says why",
-			v:    loadtest.VariantCost{Variant: "session", Error: "marginal CPU not fitted: too few points"},
+			v:    results.VariantCost{Variant: "session", Error: "marginal CPU not fitted: too few points"},
 			want: []string{"session: no cost figures: marginal CPU not fitted: too few points."},
 		},
 	}
@@ -166,14 +166,14 @@ func TestCostFindings(t *testing.T) {
 // TestBoundClause: a capacity ratio says which side a lower bound moves it.
 func TestBoundClause(t *testing.T) {
 	t.Parallel()
-	lb := func(b bool) loadtest.VariantCost {
-		return loadtest.VariantCost{Variant: map[bool]string{true: "none", false: "session"}[b], Capacity: &loadtest.CapacityResult{LowerBound: b}}
+	lb := func(b bool) results.VariantCost {
+		return results.VariantCost{Variant: map[bool]string{true: "none", false: "session"}[b], Capacity: &results.CapacityResult{LowerBound: b}}
 	}
-	ref := func(b bool) loadtest.VariantCost {
-		return loadtest.VariantCost{Variant: "jwt", Capacity: &loadtest.CapacityResult{LowerBound: b}}
+	ref := func(b bool) results.VariantCost {
+		return results.VariantCost{Variant: "jwt", Capacity: &results.CapacityResult{LowerBound: b}}
 	}
 	tests := []struct {
-		v, ref loadtest.VariantCost
+		v, ref results.VariantCost
 		want   string
 	}{
 		{lb(false), ref(false), ""},
@@ -192,35 +192,35 @@ func TestBoundClause(t *testing.T) {
 // terms, from only the figures the results have.
 func TestExplainSentence(t *testing.T) {
 	t.Parallel()
-	jwt := costOf(loadtest.VariantCost{}).Variants[0]
+	jwt := costOf(results.VariantCost{}).Variants[0]
 	tests := []struct {
 		name      string
-		v         loadtest.VariantCost
+		v         results.VariantCost
 		want, not []string
 	}{
 		{
 			name: "every figure",
-			v: loadtest.VariantCost{Variant: "session", ServerMarginal: iv(36.3e-6, 35e-6, 37.6e-6), RedisMarginal: iv(8e-6, 7.9e-6, 8.1e-6),
-				Explain: &loadtest.Explain{ReadSyscalls: 2.05, WriteSyscalls: 1.95, ContextSwitches: 1.2, RedisCommands: 1.1},
-				Ratios:  []loadtest.Ratio{{To: "jwt", Marginal: iv(1.51, 1.45, 1.57)}}},
+			v: results.VariantCost{Variant: "session", ServerMarginal: iv(36.3e-6, 35e-6, 37.6e-6), RedisMarginal: iv(8e-6, 7.9e-6, 8.1e-6),
+				Explain: &results.Explain{ReadSyscalls: 2.05, WriteSyscalls: 1.95, ContextSwitches: 1.2, RedisCommands: 1.1},
+				Ratios:  []results.Ratio{{To: "jwt", Marginal: iv(1.51, 1.45, 1.57)}}},
 			want: []string{"session pays 1.10 Redis round trips per request ≈ +2.00 system calls and +1.00 context switches, and +12.3 µs marginal server CPU (1.51× jwt, 95 % CI 1.45–1.57) over jwt, plus 8.0 µs marginal Redis CPU per request (95 % CI 7.9–8.1)."},
 		},
 		{
 			name: "marginal ratio including 1",
-			v: loadtest.VariantCost{Variant: "jwt-blacklist", ServerMarginal: iv(25e-6, 22e-6, 28e-6),
-				Explain: &loadtest.Explain{ReadSyscalls: 2, WriteSyscalls: 2, ContextSwitches: 1.2, RedisCommands: 1.06},
-				Ratios:  []loadtest.Ratio{{To: "jwt", Marginal: iv(1.04, 0.98, 1.09)}}},
+			v: results.VariantCost{Variant: "jwt-blacklist", ServerMarginal: iv(25e-6, 22e-6, 28e-6),
+				Explain: &results.Explain{ReadSyscalls: 2, WriteSyscalls: 2, ContextSwitches: 1.2, RedisCommands: 1.06},
+				Ratios:  []results.Ratio{{To: "jwt", Marginal: iv(1.04, 0.98, 1.09)}}},
 			want: []string{"(1.04× jwt, 95 % CI 0.98–1.09: no difference measured)"},
 		},
 		{
 			name: "no Redis commands measured: no round trips claimed",
-			v:    loadtest.VariantCost{Variant: "session", Explain: &loadtest.Explain{ReadSyscalls: 2, WriteSyscalls: 2, ContextSwitches: 1.2}},
+			v:    results.VariantCost{Variant: "session", Explain: &results.Explain{ReadSyscalls: 2, WriteSyscalls: 2, ContextSwitches: 1.2}},
 			want: []string{"session pays +2.00 system calls and +1.00 context switches per request over jwt."},
 			not:  []string{"round trip", "µs"},
 		},
 		{
 			name: "no breakdown: CPU only",
-			v:    loadtest.VariantCost{Variant: "session", ServerMarginal: iv(36e-6, 35e-6, 37e-6)},
+			v:    results.VariantCost{Variant: "session", ServerMarginal: iv(36e-6, 35e-6, 37e-6)},
 			want: []string{"session pays +12.0 µs marginal server CPU over jwt."},
 			not:  []string{"system calls", "round trip"},
 		},
@@ -240,7 +240,7 @@ func TestExplainSentence(t *testing.T) {
 			}
 		})
 	}
-	if got := explainSentence(loadtest.VariantCost{Variant: "session"}, jwt, 0.95); got != "" {
+	if got := explainSentence(results.VariantCost{Variant: "session"}, jwt, 0.95); got != "" {
 		t.Errorf("explainSentence with no figures = %q, want none", got)
 	}
 }
@@ -251,23 +251,23 @@ func TestLoadCostErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		edit     func(*loadtest.Results)
+		edit     func(*results.Results)
 		wantText string // "" means the edited results load
 	}{
-		{name: "the curve fixture with its capacity probes", edit: func(*loadtest.Results) {}},
-		{name: "unknown step kind", edit: func(r *loadtest.Results) { r.Variants[1].Steps[2].Kind = "ramp" }, wantText: "variants[1].steps[2].kind"},
-		{name: "quota above one core", edit: func(r *loadtest.Results) { r.Variants[0].Steps[4].Quota = 2 }, wantText: "variants[0].steps[4].cpu_quota"},
-		{name: "reversed interval", edit: func(r *loadtest.Results) {
+		{name: "the curve fixture with its capacity probes", edit: func(*results.Results) {}},
+		{name: "unknown step kind", edit: func(r *results.Results) { r.Variants[1].Steps[2].Kind = "ramp" }, wantText: "variants[1].steps[2].kind"},
+		{name: "quota above one core", edit: func(r *results.Results) { r.Variants[0].Steps[4].Quota = 2 }, wantText: "variants[0].steps[4].cpu_quota"},
+		{name: "reversed interval", edit: func(r *results.Results) {
 			m := r.Cost.Variants[2].ServerMarginal
 			m.Lo, m.Hi = m.Hi, m.Lo
 		}, wantText: "cost.variants[2].server_marginal_cpu_s"},
-		{name: "reversed ratio interval", edit: func(r *loadtest.Results) {
+		{name: "reversed ratio interval", edit: func(r *results.Results) {
 			c := r.Cost.Variants[3].Ratios[0].Capacity
 			c.Lo, c.Hi = c.Hi, c.Lo
 		}, wantText: "cost.variants[3].ratios[0].capacity"},
-		{name: "negative capacity", edit: func(r *loadtest.Results) { r.Cost.Variants[1].Capacity.Rounds[0].Rate = -1 }, wantText: "cost.variants[1].capacity.rounds[0]"},
-		{name: "a variant the run does not have", edit: func(r *loadtest.Results) { r.Cost.Variants[0].Variant = "paseto" }, wantText: "cost.variants[0].variant"},
-		{name: "no confidence level", edit: func(r *loadtest.Results) { r.Cost.Level = 0 }, wantText: "cost.level"},
+		{name: "negative capacity", edit: func(r *results.Results) { r.Cost.Variants[1].Capacity.Rounds[0].Rate = -1 }, wantText: "cost.variants[1].capacity.rounds[0]"},
+		{name: "a variant the run does not have", edit: func(r *results.Results) { r.Cost.Variants[0].Variant = "paseto" }, wantText: "cost.variants[0].variant"},
+		{name: "no confidence level", edit: func(r *results.Results) { r.Cost.Level = 0 }, wantText: "cost.level"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // table is a rendered table: the same cells go to Markdown and HTML.
@@ -68,7 +68,7 @@ func build(s *Summary, charts []Chart, sections []section) document {
 	d := document{
 		Title:    "authbench report: " + r.RunID,
 		Subtitle: subtitle(s),
-		Steady:   s.Kind == loadtest.KindSteady,
+		Steady:   s.Kind == results.KindSteady,
 		Env:      environment(s),
 		Sections: sections,
 	}
@@ -81,7 +81,7 @@ func build(s *Summary, charts []Chart, sections []section) document {
 		}
 		return d
 	}
-	if r.Schema == loadtest.SchemaV1 {
+	if r.Schema == results.SchemaV1 {
 		d.V1Note = v1Note
 	}
 	d.Headline, d.TradeOff, d.Charts = headline(s), tradeOff(s), charts
@@ -102,14 +102,14 @@ func build(s *Summary, charts []Chart, sections []section) document {
 func subtitle(sum *Summary) string {
 	r := sum.R
 	sc := r.Scenario
-	if q := sc.Revocation; q != nil && sum.Kind == loadtest.KindRevocation {
+	if q := sc.Revocation; q != nil && sum.Kind == results.KindRevocation {
 		return fmt.Sprintf("Scenario %q (%s): revocation window, %s per variant and action (%s) on %s per variant, the old cookie replayed every %s for up to %s; no load runs meanwhile.",
 			sc.Name, r.ScenarioFile, plural(q.Trials, "trial"), strings.Join(q.Actions, ", "), plural(q.Instances, "instance"), time.Duration(q.Poll), time.Duration(q.Timeout))
 	}
 	s := fmt.Sprintf("Scenario %q (%s): %d users, mix me %s%% / refresh %s%% / login+logout %s%%, %s per step",
 		sc.Name, r.ScenarioFile, sc.Users, num(sc.Mix.Me, 0), num(sc.Mix.Refresh, 0), num(sc.Mix.LoginLogout, 0), time.Duration(sc.Duration))
 	switch {
-	case r.Cost != nil && sum.Kind == loadtest.KindSteady:
+	case r.Cost != nil && sum.Kind == results.KindSteady:
 		s += curveLine(r)
 	case sc.Repetitions > 1:
 		s += fmt.Sprintf(", %d repetitions (cells: median (min–max))", sc.Repetitions)
@@ -122,16 +122,16 @@ func subtitle(sum *Summary) string {
 func kindLine(s *Summary) string {
 	sc := s.R.Scenario
 	switch {
-	case s.Kind == loadtest.KindStoreLatency && sc.StoreLatency != nil:
+	case s.Kind == results.KindStoreLatency && sc.StoreLatency != nil:
 		var ds []string
 		for _, d := range sc.StoreLatency.Added {
 			ds = append(ds, "+"+time.Duration(d).String())
 		}
 		return " Store latency: every step is repeated with " + strings.Join(ds, ", ") + " added to each round trip between the servers and Redis."
-	case s.Kind == loadtest.KindStoreOutage && sc.Outage != nil:
+	case s.Kind == results.KindStoreOutage && sc.Outage != nil:
 		q := sc.Outage
 		return fmt.Sprintf(" Store outage: %s of load, then Redis unreachable for %s, then %s more with it restored; timeline in %s slices.", time.Duration(q.Before), time.Duration(q.Window), time.Duration(q.After), time.Duration(q.Bucket))
-	case s.Kind == loadtest.KindScaleOut && sc.ScaleOut != nil:
+	case s.Kind == results.KindScaleOut && sc.ScaleOut != nil:
 		var ns []string
 		for _, n := range sc.ScaleOut.Instances {
 			ns = append(ns, strconv.Itoa(n))
@@ -141,7 +141,7 @@ func kindLine(s *Summary) string {
 			line += "; " + strings.Join(sc.ScaleOut.Sticky, ", ") + " also with sticky routing"
 		}
 		return line + "."
-	case s.Kind == loadtest.KindRefreshStorm && sc.RefreshStorm != nil:
+	case s.Kind == results.KindRefreshStorm && sc.RefreshStorm != nil:
 		q := sc.RefreshStorm
 		return fmt.Sprintf(" Refresh storm: every logged-in user refreshes once within %s, after %s of steady load and before %s more.", time.Duration(q.Window), time.Duration(q.Before), time.Duration(q.After))
 	}
@@ -293,13 +293,13 @@ func environment(s *Summary) []line {
 	}
 	servers := "one \"authbench serve\" per variant"
 	switch q := r.Scenario; {
-	case s.Kind == loadtest.KindScaleOut && q.ScaleOut != nil:
+	case s.Kind == results.KindScaleOut && q.ScaleOut != nil:
 		var ns []string
 		for _, n := range q.ScaleOut.Instances {
 			ns = append(ns, strconv.Itoa(n))
 		}
 		servers = fmt.Sprintf("%s \"authbench serve\" processes per variant, sharing keys and Redis (server CPU summed over them)", strings.Join(ns, ", "))
-	case s.Kind == loadtest.KindRevocation && q.Revocation != nil:
+	case s.Kind == results.KindRevocation && q.Revocation != nil:
 		servers = fmt.Sprintf("%d \"authbench serve\" processes per variant, sharing keys and Redis, issuing %s access tokens while measuring", q.Revocation.Instances, time.Duration(q.Revocation.MeasureAccessTTL))
 	}
 	if !r.Target.ServerCPUMeasured {
@@ -432,33 +432,33 @@ func commandTable(s *Summary) table {
 
 // dimension names what a kind varies besides the rate, as a column
 // head; "" when nothing.
-func dimension(kind string) string {
+func dimension(kind results.Kind) string {
 	switch kind {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		return "added store RTT"
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		return "instances"
 	}
 	return ""
 }
 
 // dimValue is st's value of its kind's dimension.
-func dimValue(kind string, st loadtest.Step) string {
+func dimValue(kind results.Kind, st results.Step) string {
 	switch kind {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		return "+" + st.AddedLatency.String()
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		return strconv.Itoa(instancesOf(st.Instances))
 	}
 	return ""
 }
 
 // dimOrder sorts st by its kind's dimension.
-func dimOrder(kind string, st loadtest.Step) float64 {
+func dimOrder(kind results.Kind, st results.Step) float64 {
 	switch kind {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		return float64(st.AddedLatency)
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		return float64(instancesOf(st.Instances))
 	}
 	return 0
@@ -471,11 +471,11 @@ func stepTable(s *Summary) table {
 	r := s.R
 	caption := "Every step, per variant (median (min–max) over repetitions; latencies in ms, CPU in µs per request)."
 	switch s.Kind {
-	case loadtest.KindStoreOutage:
+	case results.KindStoreOutage:
 		caption += " Whole steps: the outage window is included."
-	case loadtest.KindRefreshStorm:
+	case results.KindRefreshStorm:
 		caption += " Whole steps: the storm is included."
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		caption += " Server CPU is summed over the instances."
 	}
 	t := table{Caption: caption,
@@ -487,11 +487,11 @@ func stepTable(s *Summary) table {
 	type key struct {
 		dim  string
 		sort float64
-		kind string
+		kind results.StepKind
 		rate float64
 	}
 	for _, v := range r.Variants {
-		by := map[key][]loadtest.Step{}
+		by := map[key][]results.Step{}
 		var keys []key
 		for _, st := range v.Steps {
 			k := key{dim: dimValue(s.Kind, st), sort: dimOrder(s.Kind, st), kind: st.Kind, rate: st.Rate}
@@ -505,13 +505,13 @@ func stepTable(s *Summary) table {
 			case a.sort != b.sort:
 				return cmpFloat(a.sort, b.sort)
 			case a.kind != b.kind:
-				return strings.Compare(b.kind, a.kind) // rate before probe
+				return strings.Compare(string(b.kind), string(a.kind)) // rate before probe
 			}
 			return cmpFloat(a.rate, b.rate)
 		})
 		for _, k := range keys {
 			p := merge(by[k], factsOf(v.Variant).Stateful)
-			row := []string{v.Label(), k.kind, num(k.rate, 0), p.Achieved.Format(0), p.ErrorPct.Format(2),
+			row := []string{v.Label(), string(k.kind), num(k.rate, 0), p.Achieved.Format(0), p.ErrorPct.Format(2),
 				p.ServerCPU.Format(1), p.RedisCPU.Format(1), p.TotalCPU.Format(1), p.RedisCmds.Format(2),
 				p.P50.Format(2), p.P90.Format(2), p.P95.Format(2), p.P99.Format(2), p.Max.Format(2),
 				fmt.Sprintf("%d (%d)", p.Steps, p.GeneratorBound)}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // ResultsFile is the name of a run's results inside its folder.
@@ -19,15 +19,15 @@ const ResultsFile = "results.json"
 var ErrInvalid = errors.New("invalid results")
 
 // Load reads and checks runDir/results.json. Decoding and schema errors
-// come from loadtest.Load (wrapping loadtest.ErrSchema for an older or
+// come from results.Load (wrapping results.ErrSchema for an older or
 // missing schema); values no run could have written wrap ErrInvalid and
 // name the field, so the report never renders nonsense or panics on it.
-func Load(runDir string) (*loadtest.Results, error) {
+func Load(runDir string) (*results.Results, error) {
 	path := filepath.Join(runDir, ResultsFile)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	r, err := loadtest.Load(path)
+	r, err := results.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -38,7 +38,7 @@ func Load(runDir string) (*loadtest.Results, error) {
 }
 
 // check rejects what the rendering relies on and a run never writes.
-func check(r *loadtest.Results) error {
+func check(r *results.Results) error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("field %s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalid)
 	}
@@ -52,10 +52,12 @@ func check(r *loadtest.Results) error {
 	for i, v := range r.Variants {
 		f := fmt.Sprintf("variants[%d]", i)
 		switch {
-		case !slices.Contains(loadtest.Variants, v.Variant):
-			return bad(f+".variant", "%q is not one of %v", v.Variant, loadtest.Variants)
-		case v.Routing != "" && v.Routing != loadtest.RoutingRoundRobin && v.Routing != loadtest.RoutingSticky:
-			return bad(f+".routing", "%q, want %s or %s", v.Routing, loadtest.RoutingRoundRobin, loadtest.RoutingSticky)
+		case v.Variant == "":
+			// Any name is rendered: an old run re-renders even after a
+			// variant was renamed or dropped.
+			return bad(f+".variant", "empty")
+		case v.Routing != "" && v.Routing != results.RoutingRoundRobin && v.Routing != results.RoutingSticky:
+			return bad(f+".routing", "%q, want %s or %s", v.Routing, results.RoutingRoundRobin, results.RoutingSticky)
 		case seen[v.Label()]:
 			// A variant may appear twice only as two routings (scale-out).
 			return bad(f+".variant", "%q appears twice", v.Label())
@@ -114,11 +116,11 @@ func check(r *loadtest.Results) error {
 // an interval that is not finite or whose bounds are reversed, a
 // negative capacity, a variant the run does not have. labels are the
 // run's variant labels.
-func checkCost(ca *loadtest.CostAnalysis, labels map[string]bool, bad func(field, format string, args ...any) error) error {
+func checkCost(ca *results.CostAnalysis, labels map[string]bool, bad func(field, format string, args ...any) error) error {
 	if !(ca.Level > 0 && ca.Level < 1) {
 		return bad("cost.level", "%g, want a confidence level in (0, 1)", ca.Level)
 	}
-	interval := func(field string, iv *loadtest.Interval) error {
+	interval := func(field string, iv *results.Interval) error {
 		switch {
 		case iv == nil:
 			return nil
@@ -138,7 +140,7 @@ func checkCost(ca *loadtest.CostAnalysis, labels map[string]bool, bad func(field
 		}
 		for _, iv := range []struct {
 			field string
-			iv    *loadtest.Interval
+			iv    *results.Interval
 		}{{"server_marginal_cpu_s", v.ServerMarginal}, {"server_idle_cpu_s_per_s", v.ServerIdle}, {"redis_marginal_cpu_s", v.RedisMarginal}} {
 			if err := interval(f+"."+iv.field, iv.iv); err != nil {
 				return err
@@ -176,15 +178,15 @@ func checkCost(ca *loadtest.CostAnalysis, labels map[string]bool, bad func(field
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // kinds are the scenario kinds this report renders.
-var kinds = []string{loadtest.KindSteady, loadtest.KindStoreLatency, loadtest.KindStoreOutage,
-	loadtest.KindRevocation, loadtest.KindScaleOut, loadtest.KindRefreshStorm}
+var kinds = []results.Kind{results.KindSteady, results.KindStoreLatency, results.KindStoreOutage,
+	results.KindRevocation, results.KindScaleOut, results.KindRefreshStorm}
 
 // checkKindFields rejects kind-specific results the sections could only
 // misreport: an outage or storm that names no recorded step, or a time
 // below -1 (the runner's "never").
-func checkKindFields(v loadtest.VariantResult, f string, bad func(field, format string, args ...any) error) error {
+func checkKindFields(v results.VariantResult, f string, bad func(field, format string, args ...any) error) error {
 	hasStep := func(index int) bool {
-		return slices.ContainsFunc(v.Steps, func(s loadtest.Step) bool { return s.Index == index })
+		return slices.ContainsFunc(v.Steps, func(s results.Step) bool { return s.Index == index })
 	}
 	for j, o := range v.Outages {
 		g := fmt.Sprintf("%s.outages[%d]", f, j)

@@ -12,25 +12,25 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // outageRun is one outage step with what the step recorded.
 type outageRun struct {
-	o      loadtest.OutageResult
-	step   *loadtest.Step
-	outage *loadtest.Phase // the "outage" phase; nil when not recorded
+	o      results.OutageResult
+	step   *results.Step
+	outage *results.Phase // the "outage" phase; nil when not recorded
 }
 
 // outageGroup is a variant's outage steps at one rate.
 type outageGroup struct {
-	v    loadtest.VariantResult
+	v    results.VariantResult
 	rate float64
 	runs []outageRun
 }
 
 // outageGroups groups every variant's outages by the rate of their step.
-func outageGroups(r *loadtest.Results) []outageGroup {
+func outageGroups(r *results.Results) []outageGroup {
 	var out []outageGroup
 	for _, v := range r.Variants {
 		by := map[float64][]outageRun{}
@@ -114,7 +114,7 @@ func outageSection(s *Summary) (section, error) {
 				}
 			}
 			h := run.o.Health
-			cells := healthCells(h)
+			cells := healthCells(h, s.R.Applied().LeakTolerance)
 			health.Rows = append(health.Rows, append([]string{label, num(g.rate, 0), strconv.Itoa(run.step.Repetition)}, cells...))
 			measuredHealth = measuredHealth || h.Measured
 			switch {
@@ -126,7 +126,7 @@ func outageSection(s *Summary) (section, error) {
 				sec.Warnings = append(sec.Warnings, fmt.Sprintf("A %s server answered with another process ID after the outage step (%s req/s, repetition %d): it restarted.", label, num(g.rate, 0), run.step.Repetition))
 			case h.Leaked:
 				healthy = false
-				sec.Warnings = append(sec.Warnings, fmt.Sprintf("%s leaked goroutines in the outage step (%s req/s, repetition %d): %d before, %d after, more than %d apart.", label, num(g.rate, 0), run.step.Repetition, h.GoroutinesBefore, h.GoroutinesAfter, loadtest.LeakTolerance))
+				sec.Warnings = append(sec.Warnings, fmt.Sprintf("%s leaked goroutines in the outage step (%s req/s, repetition %d): %d before, %d after, more than %d apart.", label, num(g.rate, 0), run.step.Repetition, h.GoroutinesBefore, h.GoroutinesAfter, s.R.Applied().LeakTolerance))
 			}
 		}
 		// A code absent from one repetition had a 0% share there.
@@ -232,7 +232,7 @@ func outageSection(s *Summary) (section, error) {
 	case !healthy:
 		sec.Findings = append(sec.Findings, "Not every server came through intact: see the warnings above and the health table.")
 	case measuredHealth:
-		sec.Findings = append(sec.Findings, fmt.Sprintf("Every server process survived: alive, not restarted, and its goroutines back within %d of before.", loadtest.LeakTolerance))
+		sec.Findings = append(sec.Findings, fmt.Sprintf("Every server process survived: alive, not restarted, and its goroutines back within %d of before.", s.R.Applied().LeakTolerance))
 	}
 
 	title, p, err := timelineChart(groups)
@@ -262,7 +262,7 @@ func noteSuffix(note string) string {
 }
 
 // healthCells are alive, restarted, goroutines and leaked for one step.
-func healthCells(h loadtest.ServerHealth) []string {
+func healthCells(h results.ServerHealth, tolerance int) []string {
 	alive := "yes"
 	if !h.Alive {
 		alive = "⚠ NO"
@@ -278,7 +278,7 @@ func healthCells(h loadtest.ServerHealth) []string {
 	if h.Restarted {
 		restarted = "⚠ YES"
 	}
-	leaked := fmt.Sprintf("no (%s, tolerance %d)", signed(float64(h.GoroutinesAfter-h.GoroutinesBefore), 0), loadtest.LeakTolerance)
+	leaked := fmt.Sprintf("no (%s, tolerance %d)", signed(float64(h.GoroutinesAfter-h.GoroutinesBefore), 0), tolerance)
 	if h.Leaked {
 		leaked = fmt.Sprintf("⚠ YES (%s)", signed(float64(h.GoroutinesAfter-h.GoroutinesBefore), 0))
 	}
@@ -293,7 +293,7 @@ var unreachable = color.RGBA{R: 0xf2, G: 0xc4, B: 0xc4, A: 0xff}
 // the window Redis was unreachable shaded.
 func timelineChart(groups []outageGroup) (string, *plot.Plot, error) {
 	top := map[string]outageGroup{}
-	var order []loadtest.VariantResult
+	var order []results.VariantResult
 	for _, g := range groups {
 		if _, ok := top[g.v.Label()]; !ok {
 			order = append(order, g.v)
@@ -305,7 +305,7 @@ func timelineChart(groups []outageGroup) (string, *plot.Plot, error) {
 	var rates []string
 	var cuts, restores []float64
 	type line struct {
-		v   loadtest.VariantResult
+		v   results.VariantResult
 		xys plotter.XYs
 	}
 	var lines []line

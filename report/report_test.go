@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -45,7 +45,7 @@ func copyRunV2(tb testing.TB, name string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b = bytes.Replace(b, []byte(`"schema": "`+loadtest.SchemaV1+`"`), []byte(`"schema": "`+loadtest.Schema+`"`), 1)
+	b = bytes.Replace(b, []byte(`"schema": "`+results.SchemaV1+`"`), []byte(`"schema": "`+results.Schema+`"`), 1)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestWriteGoldenV1(t *testing.T) {
 	}{{"rates", true}, {"search", true}, {"store-outage", false}, {"refresh-storm", false}} {
 		t.Run(tt.fixture, func(t *testing.T) {
 			v1, v2 := copyRun(t, tt.fixture), copyRunV2(t, tt.fixture)
-			if r, err := Load(v1); err != nil || r.Schema != loadtest.SchemaV1 {
+			if r, err := Load(v1); err != nil || r.Schema != results.SchemaV1 {
 				t.Fatalf("fixture %s: schema %v, err %v: want a v1 file", tt.fixture, r, err)
 			}
 			for _, dir := range []string{v1, v2} {

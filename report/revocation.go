@@ -11,15 +11,15 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // revocationGroup is one variant's trials of one action.
 type revocationGroup struct {
-	v      loadtest.VariantResult
+	v      results.VariantResult
 	action string
 	// trials are those that ran to the end; failed those with an Error.
-	trials, failed []loadtest.RevocationTrial
+	trials, failed []results.RevocationTrial
 }
 
 // bounded reports whether the server said the credential outlives the
@@ -76,7 +76,7 @@ func (g revocationGroup) windows() []time.Duration {
 
 // revocationGroups groups trials by variant and action, actions in the
 // scenario's order.
-func revocationGroups(r *loadtest.Results) []revocationGroup {
+func revocationGroups(r *results.Results) []revocationGroup {
 	var actions []string
 	if q := r.Scenario.Revocation; q != nil {
 		actions = slices.Clone(q.Actions)

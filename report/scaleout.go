@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // scaleCell is one variant pass's figures on some instances at one
@@ -30,12 +30,12 @@ type scaleCell struct {
 }
 
 // scaleCells groups v's fixed-rate steps by instance count and rate.
-func scaleCells(v loadtest.VariantResult) []scaleCell {
+func scaleCells(v results.VariantResult) []scaleCell {
 	type key struct {
 		n    int
 		rate float64
 	}
-	by := map[key][]loadtest.Step{}
+	by := map[key][]results.Step{}
 	var keys []key
 	for _, st := range v.Steps {
 		if st.Kind != "rate" {
@@ -104,7 +104,7 @@ func scaleOutSection(s *Summary) (section, error) {
 	for _, v := range r.Variants {
 		cs := scaleCells(v)
 		cells[v.Label()] = cs
-		routing := v.Routing
+		routing := string(v.Routing)
 		if routing == "" {
 			routing = "—"
 		}
@@ -161,7 +161,7 @@ func scaleOutSection(s *Summary) (section, error) {
 // correctnessFindings says which passes answered fewer requests as
 // instances were added: for session-memory behind round-robin the
 // expected, article-making case; for any other a warning.
-func correctnessFindings(r *loadtest.Results, sec *section, at func(string, int) *scaleCell, rate float64, nMin, nMax int) []string {
+func correctnessFindings(r *results.Results, sec *section, at func(string, int) *scaleCell, rate float64, nMin, nMax int) []string {
 	var out []string
 	for _, v := range r.Variants {
 		lo, hi := at(v.Label(), nMin), at(v.Label(), nMax)
@@ -175,14 +175,14 @@ func correctnessFindings(r *loadtest.Results, sec *section, at func(string, int)
 		for _, c := range scaleCellsAt(r, v, rate) {
 			steps = append(steps, fmt.Sprintf("%s on %s", pct(c.success, 0), plural(c.instances, "instance")))
 		}
-		if v.Variant == "session-memory" && v.Routing != loadtest.RoutingSticky {
+		if v.Variant == "session-memory" && v.Routing != results.RoutingSticky {
 			// GET /api/me alone shows the 1-in-n: every refused one is
 			// followed by a login, which succeeds wherever it lands.
 			var me []string
 			for _, c := range scaleCellsAt(r, v, rate) {
 				var xs []float64
 				for _, st := range v.Steps {
-					if m, ok := st.Routes[loadtest.RouteMe]; ok && m.Requests > 0 && st.Rate == rate && max(st.Instances, 1) == c.instances {
+					if m, ok := st.Routes[results.RouteMe]; ok && m.Requests > 0 && st.Rate == rate && max(st.Instances, 1) == c.instances {
 						xs = append(xs, m.Success)
 					}
 				}
@@ -195,7 +195,7 @@ func correctnessFindings(r *loadtest.Results, sec *section, at func(string, int)
 				f += fmt.Sprintf(" (GET /api/me alone: %s; each refused one sends the user back to log in, and the login succeeds wherever it lands)", sentence(me))
 			}
 			for _, w := range r.Variants {
-				if w.Variant == v.Variant && w.Routing == loadtest.RoutingSticky {
+				if w.Variant == v.Variant && w.Routing == results.RoutingSticky {
 					if c := at(w.Label(), nMax); c != nil && c.success.Ok() {
 						f += fmt.Sprintf("; with sticky routing it answered %s on %s", pct(c.success, 0), plural(nMax, "instance"))
 					}
@@ -210,7 +210,7 @@ func correctnessFindings(r *loadtest.Results, sec *section, at func(string, int)
 }
 
 // scaleCellsAt is v's cells at rate, by instances.
-func scaleCellsAt(r *loadtest.Results, v loadtest.VariantResult, rate float64) []scaleCell {
+func scaleCellsAt(r *results.Results, v results.VariantResult, rate float64) []scaleCell {
 	var out []scaleCell
 	for _, c := range scaleCells(v) {
 		if c.rate == rate {
@@ -223,7 +223,7 @@ func scaleCellsAt(r *loadtest.Results, v loadtest.VariantResult, rate float64) [
 // coresFinding is the honest note: on a machine with few cores more
 // processes share the same CPUs, so they cannot add capacity; it quotes
 // what the run shows about it.
-func coresFinding(r *loadtest.Results, at func(string, int) *scaleCell, nMin, nMax int) string {
+func coresFinding(r *results.Results, at func(string, int) *scaleCell, nMin, nMax int) string {
 	cores := r.Environment.Cores
 	f := fmt.Sprintf("This machine has %s", plural(cores, "core"))
 	if cores <= nMax {
@@ -234,7 +234,7 @@ func coresFinding(r *loadtest.Results, at func(string, int) *scaleCell, nMin, nM
 	var cpu []string
 	for _, v := range r.Variants {
 		lo, hi := at(v.Label(), nMin), at(v.Label(), nMax)
-		if lo == nil || hi == nil || !lo.cpu.Ok() || !hi.cpu.Ok() || v.Routing == loadtest.RoutingSticky {
+		if lo == nil || hi == nil || !lo.cpu.Ok() || !hi.cpu.Ok() || v.Routing == results.RoutingSticky {
 			continue
 		}
 		cpu = append(cpu, fmt.Sprintf("%s %s → %s µs", v.Label(), num(lo.cpu.Median, 1), num(hi.cpu.Median, 1)))
@@ -247,7 +247,7 @@ func coresFinding(r *loadtest.Results, at func(string, int) *scaleCell, nMin, nM
 		lo, hi := at(v.Label(), nMin), at(v.Label(), nMax)
 		// A pass that lost correctness (session-memory round-robin) has
 		// no capacity to speak of: its probes fail on errors.
-		if lo == nil || hi == nil || !lo.max.MaxRate.Ok() || !hi.max.MaxRate.Ok() || v.Routing == loadtest.RoutingSticky || hi.success.Median < 0.99 {
+		if lo == nil || hi == nil || !lo.max.MaxRate.Ok() || !hi.max.MaxRate.Ok() || v.Routing == results.RoutingSticky || hi.success.Median < 0.99 {
 			continue
 		}
 		caps = append(caps, fmt.Sprintf("%s %s → %s", v.Label(), maxRateCell(lo.max), maxRateCell(hi.max)))
@@ -260,7 +260,7 @@ func coresFinding(r *loadtest.Results, at func(string, int) *scaleCell, nMin, nM
 
 // storeLoadFinding: Redis commands per second follow the requests, not
 // the processes.
-func storeLoadFinding(r *loadtest.Results, at func(string, int) *scaleCell, rate float64, nMin, nMax int) string {
+func storeLoadFinding(r *results.Results, at func(string, int) *scaleCell, rate float64, nMin, nMax int) string {
 	var busy, idle []string
 	for _, v := range r.Variants {
 		lo, hi := at(v.Label(), nMin), at(v.Label(), nMax)
@@ -286,8 +286,8 @@ func storeLoadFinding(r *loadtest.Results, at func(string, int) *scaleCell, rate
 }
 
 // scaleChart: one figure against instances, one line per variant pass.
-func scaleChart(r *loadtest.Results, cells map[string][]scaleCell, rate float64, title, ylabel string, get func(scaleCell) Stat) (*plot.Plot, error) {
-	p, err := variantLines(newPlot(title, "server processes", ylabel), r, func(v loadtest.VariantResult) (xys plotter.XYs) {
+func scaleChart(r *results.Results, cells map[string][]scaleCell, rate float64, title, ylabel string, get func(scaleCell) Stat) (*plot.Plot, error) {
+	p, err := variantLines(newPlot(title, "server processes", ylabel), r, func(v results.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if st := get(c); c.rate == rate && st.Ok() {
 				xys = append(xys, plotter.XY{X: float64(c.instances), Y: st.Median})

@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // section is one trade-off scenario's part of the report: what the
@@ -41,15 +41,15 @@ type section struct {
 func sectionsOf(s *Summary) ([]section, error) {
 	var mk func(*Summary) (section, error)
 	switch s.Kind {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		mk = storeLatencySection
-	case loadtest.KindStoreOutage:
+	case results.KindStoreOutage:
 		mk = outageSection
-	case loadtest.KindRevocation:
+	case results.KindRevocation:
 		mk = revocationSection
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		mk = scaleOutSection
-	case loadtest.KindRefreshStorm:
+	case results.KindRefreshStorm:
 		mk = stormSection
 	default:
 		return nil, nil
@@ -81,7 +81,7 @@ func chartOf(name, title string, p *plot.Plot, err error) ([]Chart, error) {
 // is dashed, so it reads as the same variant routed differently.
 // variantLines draws one line per variant pass from points and readies
 // the axes; it returns nil when no pass has a point (no chart at all).
-func variantLines(p *plot.Plot, r *loadtest.Results, points func(loadtest.VariantResult) plotter.XYs) (*plot.Plot, error) {
+func variantLines(p *plot.Plot, r *results.Results, points func(results.VariantResult) plotter.XYs) (*plot.Plot, error) {
 	hi, any := 0.0, false
 	for _, v := range r.Variants {
 		xys := points(v)
@@ -104,12 +104,12 @@ func variantLines(p *plot.Plot, r *loadtest.Results, points func(loadtest.Varian
 	return p, nil
 }
 
-func addVariantLine(p *plot.Plot, v loadtest.VariantResult, xys plotter.XYs) error {
+func addVariantLine(p *plot.Plot, v results.VariantResult, xys plotter.XYs) error {
 	return addVariantLineDots(p, v, xys, true)
 }
 
 // addVariantLineDots is addVariantLine with or without a dot per point.
-func addVariantLineDots(p *plot.Plot, v loadtest.VariantResult, xys plotter.XYs, dots bool) error {
+func addVariantLineDots(p *plot.Plot, v results.VariantResult, xys plotter.XYs, dots bool) error {
 	l, pts, err := plotter.NewLinePoints(xys)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func addVariantLineDots(p *plot.Plot, v loadtest.VariantResult, xys plotter.XYs,
 	}
 	l.Color, pts.Color = colorOf(v.Variant), colorOf(v.Variant)
 	l.Width = vg.Points(1.5)
-	if v.Routing == loadtest.RoutingSticky {
+	if v.Routing == results.RoutingSticky {
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		pts.Shape = draw.BoxGlyph{}
 	} else {
@@ -202,7 +202,7 @@ func hline(p *plot.Plot, label string, y, x0, x1 float64) error {
 }
 
 // stepOf returns v's step with the given Index, or nil.
-func stepOf(v loadtest.VariantResult, index int) *loadtest.Step {
+func stepOf(v results.VariantResult, index int) *results.Step {
 	for i := range v.Steps {
 		if v.Steps[i].Index == index {
 			return &v.Steps[i]
@@ -212,7 +212,7 @@ func stepOf(v loadtest.VariantResult, index int) *loadtest.Step {
 }
 
 // phaseOf returns st's phase with the given name, or nil.
-func phaseOf(st *loadtest.Step, name string) *loadtest.Phase {
+func phaseOf(st *results.Step, name string) *results.Phase {
 	if st == nil {
 		return nil
 	}
@@ -225,7 +225,7 @@ func phaseOf(st *loadtest.Step, name string) *loadtest.Phase {
 }
 
 // heldRates is the sorted set of fixed ("rate") step rates over r.
-func heldRates(r *loadtest.Results) []float64 {
+func heldRates(r *results.Results) []float64 {
 	var out []float64
 	for _, v := range r.Variants {
 		for _, st := range v.Steps {

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // fixture loads testdata/<name>/results.json through Load, as a run
 // folder would be.
-func fixture(tb testing.TB, name string) *loadtest.Results {
+func fixture(tb testing.TB, name string) *results.Results {
 	tb.Helper()
 	r, err := Load(filepath.Join("testdata", name))
 	if err != nil {
@@ -25,7 +25,7 @@ func fixture(tb testing.TB, name string) *loadtest.Results {
 }
 
 // variant returns r's pass with the given label.
-func variant(tb testing.TB, r *loadtest.Results, label string) *loadtest.VariantResult {
+func variant(tb testing.TB, r *results.Results, label string) *results.VariantResult {
 	tb.Helper()
 	for i := range r.Variants {
 		if r.Variants[i].Label() == label {
@@ -44,7 +44,7 @@ func TestSectionFindings(t *testing.T) {
 	tests := []struct {
 		name    string
 		fixture string
-		edit    func(testing.TB, *loadtest.Results)
+		edit    func(testing.TB, *results.Results)
 		// want are in report.md; loud are warnings, which must also be at
 		// the top of report.md and report.html; not must be nowhere.
 		want, loud, not []string
@@ -63,7 +63,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "store latency without a proxy described", fixture: "store-latency",
-			edit: func(_ testing.TB, r *loadtest.Results) { r.StoreProxy = nil },
+			edit: func(_ testing.TB, r *results.Results) { r.StoreProxy = nil },
 			loud: []string{"results.json describes no store proxy"},
 		},
 		{
@@ -79,7 +79,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "store outage: requests let through unchecked are a loud fail-open", fixture: "store-outage",
-			edit: func(tb testing.TB, r *loadtest.Results) { variant(tb, r, "session").Outages[1].Unchecked = 37 },
+			edit: func(tb testing.TB, r *results.Results) { variant(tb, r, "session").Outages[1].Unchecked = 37 },
 			loud: []string{"FAIL-OPEN: session answered 37 request(s) with a 2xx while Redis was unreachable (600 req/s, repetition 2)"},
 			// jwt-blacklist still failed closed, and is still said to.
 			want: []string{"FAIL-OPEN: session let requests through", "⚠ 37 FAIL-OPEN (in 1 of 2)",
@@ -88,7 +88,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "store outage: a dead server and a leak are loud", fixture: "store-outage",
-			edit: func(tb testing.TB, r *loadtest.Results) {
+			edit: func(tb testing.TB, r *results.Results) {
 				v := variant(tb, r, "jwt-blacklist")
 				v.Outages[0].Health.Alive = false
 				h := &variant(tb, r, "session").Outages[0].Health
@@ -103,7 +103,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "store outage: never recovered", fixture: "store-outage",
-			edit: func(tb testing.TB, r *loadtest.Results) {
+			edit: func(tb testing.TB, r *results.Results) {
 				for i := range variant(tb, r, "session").Outages {
 					o := &variant(tb, r, "session").Outages[i]
 					o.FirstSuccess, o.Steady = -1, -1
@@ -125,9 +125,9 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "revocation: the stated window follows the configured lifetimes", fixture: "revocation",
-			edit: func(_ testing.TB, r *loadtest.Results) {
-				r.Scenario.Backend.AccessTTL = loadtest.Duration(5 * time.Minute)
-				r.Scenario.Backend.RefreshTTL = loadtest.Duration(24 * time.Hour)
+			edit: func(_ testing.TB, r *results.Results) {
+				r.Scenario.Backend.AccessTTL = results.Duration(5 * time.Minute)
+				r.Scenario.Backend.RefreshTTL = results.Duration(24 * time.Hour)
 			},
 			want: []string{"up to 5m (the access TTL), and the refresh token keeps minting new ones for up to 24h"},
 			not:  []string{"up to 15m", "168h"},
@@ -141,7 +141,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "revocation: a cookie never refused is said so, and loud when the server said immediate", fixture: "revocation",
-			edit: func(tb testing.TB, r *loadtest.Results) {
+			edit: func(tb testing.TB, r *results.Results) {
 				t := &variant(tb, r, "session").Revocations[0]
 				t.Windows, t.Window = []time.Duration{-1, 0}, -1
 			},
@@ -150,7 +150,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "revocation: a failed trial is loud", fixture: "revocation",
-			edit: func(tb testing.TB, r *loadtest.Results) {
+			edit: func(tb testing.TB, r *results.Results) {
 				variant(tb, r, "jwt-blacklist").Revocations[2].Error = "login user-0002: 500 Internal Server Error"
 			},
 			loud: []string{"jwt-blacklist logout trial 3 did not complete: login user-0002: 500 Internal Server Error"},
@@ -170,12 +170,12 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "scale-out: on many cores the note says capacity may grow", fixture: "scale-out",
-			edit: func(_ testing.TB, r *loadtest.Results) { r.Environment.Cores = 16 },
+			edit: func(_ testing.TB, r *results.Results) { r.Environment.Cores = 16 },
 			want: []string{"This machine has 16 cores, more than the 4 server processes"},
 		},
 		{
 			name: "scale-out: a shared-store variant failing on more instances is loud", fixture: "scale-out",
-			edit: func(tb testing.TB, r *loadtest.Results) {
+			edit: func(tb testing.TB, r *results.Results) {
 				v := variant(tb, r, "session")
 				for i := range v.Steps {
 					if v.Steps[i].Instances == 4 && v.Steps[i].Kind == "rate" {
@@ -196,7 +196,7 @@ func TestSectionFindings(t *testing.T) {
 		},
 		{
 			name: "refresh storm: CPU unmeasured is absent, not zero", fixture: "refresh-storm",
-			edit: func(_ testing.TB, r *loadtest.Results) {
+			edit: func(_ testing.TB, r *results.Results) {
 				for i := range r.Variants {
 					for j := range r.Variants[i].Storms {
 						r.Variants[i].Storms[j].CPUPerRefresh = 0
@@ -262,8 +262,8 @@ func TestSteadyKindRendersAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// As a v2 run without a cost block, like the golden test (copyRunV2).
-	raw["schema"] = loadtest.Schema
-	for _, kind := range []any{nil, "", loadtest.KindSteady} {
+	raw["schema"] = results.Schema
+	for _, kind := range []any{nil, "", results.KindSteady} {
 		if kind == nil {
 			delete(raw, "kind")
 		} else {

@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // latencyCell is one variant's figures at one added store latency.
@@ -23,12 +23,12 @@ type latencyCell struct {
 
 // latencyCells groups v's steps and max-rate results by added latency,
 // ascending; added lists every latency of the run.
-func latencyCells(v loadtest.VariantResult, added []time.Duration) []latencyCell {
+func latencyCells(v results.VariantResult, added []time.Duration) []latencyCell {
 	stateful := factsOf(v.Variant).Stateful
 	var out []latencyCell
 	for _, d := range added {
 		c := latencyCell{added: d, held: map[float64]Point{}}
-		by := map[float64][]loadtest.Step{}
+		by := map[float64][]results.Step{}
 		for _, st := range v.Steps {
 			if st.Kind == "rate" && st.AddedLatency == d {
 				by[st.Rate] = append(by[st.Rate], st)
@@ -54,7 +54,7 @@ func latencyCells(v loadtest.VariantResult, added []time.Duration) []latencyCell
 
 // addedLatencies is the sorted set of added latencies in r's steps and
 // max-rate results.
-func addedLatencies(r *loadtest.Results) []time.Duration {
+func addedLatencies(r *results.Results) []time.Duration {
 	var out []time.Duration
 	add := func(d time.Duration) {
 		if !slices.Contains(out, d) {
@@ -178,7 +178,7 @@ func storeLatencySection(s *Summary) (section, error) {
 // each added latency as each pass began (median over passes), and what
 // was added in fact over the +0s setting; the clauses are the same
 // figures for the findings ("5.21 ms at +5ms").
-func proxyTable(p *loadtest.StoreProxyInfo) (table, []string) {
+func proxyTable(p *results.StoreProxyInfo) (table, []string) {
 	t := table{
 		Caption: "What the proxy added: a Redis GET's round trip through it and direct, measured as each pass began (µs, median (min–max) over passes).",
 		Head:    []string{"added (setting)", "GET through the proxy", "GET direct", "added in fact over +0s"},
@@ -215,7 +215,7 @@ func fmtRTT(d time.Duration) string { return num(float64(d)/1e3, 1) + " µs" }
 
 // latencyFindings says how much each variant's p99 at rate rose per
 // added millisecond, and which variants stayed flat.
-func latencyFindings(r *loadtest.Results, cells map[string][]latencyCell, rate float64, lo, hi time.Duration) []string {
+func latencyFindings(r *results.Results, cells map[string][]latencyCell, rate float64, lo, hi time.Duration) []string {
 	span := ms(hi - lo)
 	var rising, flat, parts []string
 	stateless := true
@@ -276,7 +276,7 @@ func latencyFindings(r *loadtest.Results, cells map[string][]latencyCell, rate f
 
 // capacityFinding says how each variant's max sustainable rate changed
 // per added millisecond.
-func capacityFinding(r *loadtest.Results, cells map[string][]latencyCell, lo, hi time.Duration) string {
+func capacityFinding(r *results.Results, cells map[string][]latencyCell, lo, hi time.Duration) string {
 	span := ms(hi - lo)
 	var parts []string
 	for _, v := range r.Variants {
@@ -306,9 +306,9 @@ func capacityFinding(r *loadtest.Results, cells map[string][]latencyCell, lo, hi
 }
 
 // latencyChart: p99 at rate against added latency, one line per variant.
-func latencyChart(r *loadtest.Results, cells map[string][]latencyCell, rate float64) (*plot.Plot, error) {
+func latencyChart(r *results.Results, cells map[string][]latencyCell, rate float64) (*plot.Plot, error) {
 	p := newPlot("p99 at "+num(rate, 0)+" req/s against added store round trip", "added store round trip (ms)", "p99 latency (ms)")
-	return variantLines(p, r, func(v loadtest.VariantResult) (xys plotter.XYs) {
+	return variantLines(p, r, func(v results.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if pt, ok := c.held[rate]; ok && pt.P99.Ok() {
 				xys = append(xys, plotter.XY{X: ms(c.added), Y: pt.P99.Median})
@@ -319,9 +319,9 @@ func latencyChart(r *loadtest.Results, cells map[string][]latencyCell, rate floa
 }
 
 // capacityChart: max sustainable rate against added latency.
-func capacityChart(r *loadtest.Results, cells map[string][]latencyCell) (*plot.Plot, error) {
+func capacityChart(r *results.Results, cells map[string][]latencyCell) (*plot.Plot, error) {
 	p := newPlot("Max sustainable rate against added store round trip", "added store round trip (ms)", "max rate (req/s)")
-	return variantLines(p, r, func(v loadtest.VariantResult) (xys plotter.XYs) {
+	return variantLines(p, r, func(v results.VariantResult) (xys plotter.XYs) {
 		for _, c := range cells[v.Label()] {
 			if c.max.MaxRate.Ok() {
 				xys = append(xys, plotter.XY{X: ms(c.added), Y: c.max.MaxRate.Median})

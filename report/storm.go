@@ -9,7 +9,7 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // stormPhases are a storm step's phases, in order.
@@ -17,7 +17,7 @@ var stormPhases = []string{"before", "storm", "after"}
 
 // stormCell is a variant's storm steps at one rate, over repetitions.
 type stormCell struct {
-	v    loadtest.VariantResult
+	v    results.VariantResult
 	rate float64
 	// refreshes, stormRate and cpu (server+Redis µs per refresh).
 	refreshes, stormRate, cpu Stat
@@ -27,10 +27,10 @@ type stormCell struct {
 	meP99 map[string]Stat
 }
 
-func stormCells(r *loadtest.Results) []stormCell {
+func stormCells(r *results.Results) []stormCell {
 	var out []stormCell
 	for _, v := range r.Variants {
-		by := map[float64][]loadtest.StormResult{}
+		by := map[float64][]results.StormResult{}
 		for _, sr := range v.Storms {
 			if st := stepOf(v, sr.Step); st != nil {
 				by[st.Rate] = append(by[st.Rate], sr)

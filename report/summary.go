@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // Stat is one figure over a run's repetitions: its median and range.
@@ -119,10 +119,10 @@ type VariantSummary struct {
 
 // Summary is a run reduced to what the report shows.
 type Summary struct {
-	R *loadtest.Results
+	R *results.Results
 	// Kind is the run's kind; results written before kinds existed are
 	// steady.
-	Kind string
+	Kind results.Kind
 	// Baseline says which steps Variants summarises when the run varied
 	// something besides the rate ("+0s added store latency", "1
 	// instance"); empty when it summarises every step. Figures measured
@@ -154,13 +154,13 @@ func (s *Summary) Variant(name string) *VariantSummary {
 // store-latency or scale-out run it summarises the baseline steps only
 // (the smallest added latency, the fewest instances; see
 // Summary.Baseline): the kind's own section shows the rest.
-func Summarise(r *loadtest.Results) *Summary {
+func Summarise(r *results.Results) *Summary {
 	s := &Summary{R: r, Kind: kindOf(r)}
 	keep, baseline := baselineFilter(r)
 	s.Baseline = baseline
 	for _, v := range r.Variants {
 		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v.Variant), Error: v.Error}
-		var held, probes []loadtest.Step
+		var held, probes []results.Step
 		for _, st := range v.Steps {
 			if st.Kind == "capacity" {
 				// Probes under a CPU quota: the cost analysis's, never
@@ -171,7 +171,7 @@ func Summarise(r *loadtest.Results) *Summary {
 				continue
 			}
 			if st.GeneratorBound {
-				s.BoundSteps = append(s.BoundSteps, v.Label()+" "+st.Kind+" "+num(st.Rate, 0)+" req/s"+condition(s.Kind, st.AddedLatency, st.Instances)+" (repetition "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
+				s.BoundSteps = append(s.BoundSteps, v.Label()+" "+string(st.Kind)+" "+num(st.Rate, 0)+" req/s"+condition(s.Kind, st.AddedLatency, st.Instances)+" (repetition "+strconv.Itoa(st.Repetition)+"): "+st.GeneratorBoundReason)
 			}
 			if !keep(st.AddedLatency, st.Instances) {
 				continue
@@ -190,7 +190,7 @@ func Summarise(r *loadtest.Results) *Summary {
 			}
 		}
 		var rates []float64
-		var maxRates []loadtest.MaxRate
+		var maxRates []results.MaxRate
 		for _, m := range v.MaxRate {
 			if keep(m.AddedLatency, m.Instances) {
 				maxRates = append(maxRates, m)
@@ -211,7 +211,7 @@ func Summarise(r *loadtest.Results) *Summary {
 			vs.Ref, vs.RefLabel = &p, "at "+num(p.Rate, 0)+" req/s"
 		case len(maxRates) > 0:
 			// The passing probe at each repetition's max rate.
-			var at []loadtest.Step
+			var at []results.Step
 			for _, m := range maxRates {
 				for _, st := range probes {
 					if st.Repetition == m.Repetition && st.Rate == m.Rate && st.SLO != nil && st.SLO.Pass {
@@ -231,9 +231,9 @@ func Summarise(r *loadtest.Results) *Summary {
 }
 
 // kindOf is r's kind; results written before kinds existed are steady.
-func kindOf(r *loadtest.Results) string {
+func kindOf(r *results.Results) results.Kind {
 	if r.Kind == "" {
-		return loadtest.KindSteady
+		return results.KindSteady
 	}
 	return r.Kind
 }
@@ -245,10 +245,10 @@ func instancesOf(n int) int { return max(n, 1) }
 // keeps (by their added store latency and instance count) and how to
 // describe them: for store-latency the smallest added latency, for
 // scale-out the fewest instances, otherwise everything.
-func baselineFilter(r *loadtest.Results) (func(added time.Duration, instances int) bool, string) {
+func baselineFilter(r *results.Results) (func(added time.Duration, instances int) bool, string) {
 	all := func(time.Duration, int) bool { return true }
 	switch kindOf(r) {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		lo, ok := time.Duration(0), false
 		for _, v := range r.Variants {
 			for _, st := range v.Steps {
@@ -261,7 +261,7 @@ func baselineFilter(r *loadtest.Results) (func(added time.Duration, instances in
 			return all, ""
 		}
 		return func(d time.Duration, _ int) bool { return d == lo }, "+" + lo.String() + " added store latency"
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		lo, ok := 0, false
 		for _, v := range r.Variants {
 			for _, st := range v.Steps {
@@ -280,11 +280,11 @@ func baselineFilter(r *loadtest.Results) (func(added time.Duration, instances in
 
 // condition describes a step's added latency or instance count where
 // the run's kind varies it: " at +5ms store latency", " on 4 instances".
-func condition(kind string, added time.Duration, instances int) string {
+func condition(kind results.Kind, added time.Duration, instances int) string {
 	switch kind {
-	case loadtest.KindStoreLatency:
+	case results.KindStoreLatency:
 		return " at +" + added.String() + " store latency"
-	case loadtest.KindScaleOut:
+	case results.KindScaleOut:
 		return " on " + plural(instancesOf(instances), "instance")
 	}
 	return ""
@@ -299,8 +299,8 @@ func plural(n int, noun string) string {
 }
 
 // points groups steps by offered rate.
-func points(steps []loadtest.Step, stateful bool) []Point {
-	by := map[float64][]loadtest.Step{}
+func points(steps []results.Step, stateful bool) []Point {
+	by := map[float64][]results.Step{}
 	for _, st := range steps {
 		by[st.Rate] = append(by[st.Rate], st)
 	}
@@ -314,7 +314,7 @@ func points(steps []loadtest.Step, stateful bool) []Point {
 }
 
 // merge summarises steps (usually one per repetition) as one Point.
-func merge(steps []loadtest.Step, stateful bool) Point {
+func merge(steps []results.Step, stateful bool) Point {
 	var srv, rds, tot, cmds, p50, p90, p95, p99, mx, ach, errp, body, rate, cred []float64
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	p := Point{Steps: len(steps)}

@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // File names written into a run's folder.
@@ -25,10 +25,10 @@ type Rendered struct {
 }
 
 // Render renders r without touching the disk.
-func Render(r *loadtest.Results) (*Rendered, error) {
+func Render(r *results.Results) (*Rendered, error) {
 	s := Summarise(r)
 	var charts []Chart
-	if s.Kind == loadtest.KindSteady {
+	if s.Kind == results.KindSteady {
 		var err error
 		if charts, err = Charts(s); err != nil {
 			return nil, fmt.Errorf("report %s: %w", r.RunID, err)

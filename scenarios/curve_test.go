@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // TestQuickCurve runs the default scenario (a cost curve with a capacity
@@ -24,8 +25,8 @@ func TestQuickCurve(t *testing.T) {
 		s.Curve.Capacity.Probe = loadtest.Duration(500 * time.Millisecond)
 		s.Curve.Capacity.Probes = 2
 	})
-	if res.Schema != loadtest.Schema {
-		t.Errorf("schema %q, want %q", res.Schema, loadtest.Schema)
+	if res.Schema != results.Schema {
+		t.Errorf("schema %q, want %q", res.Schema, results.Schema)
 	}
 	ca := res.Cost
 	if ca == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/authbench/authbench/loadtest"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
+	"github.com/authbench/authbench/results"
 )
 
 var build struct {
@@ -58,7 +59,7 @@ func TestMain(m *testing.M) {
 
 // miniature loads scenarios/<file>, lets shrink cut it down, runs it and
 // returns the results. Pinning is off: tests share the machine.
-func miniature(t *testing.T, file string, shrink func(*loadtest.Scenario)) *loadtest.Results {
+func miniature(t *testing.T, file string, shrink func(*loadtest.Scenario)) *results.Results {
 	t.Helper()
 	bin := binary(t)
 	sc, err := loadtest.LoadScenario(file)
@@ -81,8 +82,8 @@ func miniature(t *testing.T, file string, shrink func(*loadtest.Scenario)) *load
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
-	if _, err := loadtest.Load(filepath.Join(dir, "results.json")); err != nil {
-		t.Fatalf("results.json: %v", err)
+	if _, err := results.Load(filepath.Join(dir, "results.json")); err != nil {
+		t.Fatalf("json: %v", err)
 	}
 	for _, v := range res.Variants {
 		if v.Error != "" {
@@ -97,7 +98,7 @@ func miniature(t *testing.T, file string, shrink func(*loadtest.Scenario)) *load
 	return res
 }
 
-func variant(t *testing.T, res *loadtest.Results, label string) loadtest.VariantResult {
+func variant(t *testing.T, res *results.Results, label string) results.VariantResult {
 	t.Helper()
 	for _, v := range res.Variants {
 		if v.Label() == label {
@@ -105,5 +106,5 @@ func variant(t *testing.T, res *loadtest.Results, label string) loadtest.Variant
 		}
 	}
 	t.Fatalf("no results for %s", label)
-	return loadtest.VariantResult{}
+	return results.VariantResult{}
 }

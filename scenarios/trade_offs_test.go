@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 func d(v time.Duration) loadtest.Duration { return loadtest.Duration(v) }
@@ -22,14 +23,14 @@ func TestStoreLatency(t *testing.T) {
 	if res.StoreProxy == nil || res.StoreProxy.ProxiedRTT <= 0 {
 		t.Errorf("store proxy not described: %+v", res.StoreProxy)
 	}
-	byLatency := func(v loadtest.VariantResult, added time.Duration) loadtest.Step {
+	byLatency := func(v results.VariantResult, added time.Duration) results.Step {
 		for _, st := range v.Steps {
 			if st.AddedLatency == added {
 				return st
 			}
 		}
 		t.Fatalf("%s: no step at +%v", v.Variant, added)
-		return loadtest.Step{}
+		return results.Step{}
 	}
 	sess, jwt := variant(t, res, "session"), variant(t, res, "jwt")
 	if st := byLatency(sess, 5*time.Millisecond); st.Routes["me"].Latency.P50 < 5*time.Millisecond || st.All.Success < 1 {
@@ -118,10 +119,10 @@ func TestRevocation(t *testing.T) {
 				if tr.RefreshStatus != http.StatusOK {
 					t.Errorf("%s: refresh replay %d, want 200 (nothing stops a stateless refresh token)", name, tr.RefreshStatus)
 				}
-				if tr.Action == loadtest.ActionRevokeUser && tr.Status != http.StatusNotImplemented {
+				if tr.Action == results.ActionRevokeUser && tr.Status != http.StatusNotImplemented {
 					t.Errorf("%s: status %d, want 501", name, tr.Status)
 				}
-				if tr.Action == loadtest.ActionLogout && tr.Revocation != "at-expiry" {
+				if tr.Action == results.ActionLogout && tr.Revocation != "at-expiry" {
 					t.Errorf("%s: Authbench-Revocation %q, want at-expiry", name, tr.Revocation)
 				}
 			default:

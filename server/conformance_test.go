@@ -103,6 +103,11 @@ func TestConformance(t *testing.T) {
 			if want := `{"status":"ok","backend":"` + backend + `"}`; r.body != want {
 				t.Errorf("healthz body %s, want %s", r.body, want)
 			}
+			r = c.do(http.MethodGet, "/info", "")
+			wantStatus(t, "info", r, http.StatusOK)
+			if want := `"name":"` + backend + `"`; !strings.Contains(r.body, want) {
+				t.Errorf("info body %s, want it to hold %s", r.body, want)
+			}
 
 			r = c.login("user-1")
 			wantStatus(t, "login", r, http.StatusOK)

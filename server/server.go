@@ -100,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 	route("/auth/logout", map[string]http.HandlerFunc{http.MethodPost: s.logout})
 	route("/api/me", map[string]http.HandlerFunc{http.MethodGet: s.me})
 	route("/healthz", map[string]http.HandlerFunc{http.MethodGet: s.healthz})
+	route("/info", map[string]http.HandlerFunc{http.MethodGet: s.info})
 	route("/admin/revoke-user", map[string]http.HandlerFunc{http.MethodPost: s.revokeUser})
 	mux.Handle("GET /{$}", demo)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -243,6 +244,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		Status  string `json:"status"`
 		Backend string `json:"backend"`
 	}{"ok", s.backend.Info().Name})
+}
+
+// info answers the backend's Info, so that a load test can record what
+// the variant it measured promised (revocation, statefulness) as the
+// server itself states it.
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.backend.Info())
 }
 
 // fail writes the response for a backend error; unexpected ones are logged.

@@ -15,6 +15,7 @@ import (
 	"github.com/authbench/authbench/loadtest"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/report"
+	"github.com/authbench/authbench/results"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -83,7 +84,7 @@ Examples:
 		if !slices.Contains(loadtest.Variants, *variant) {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(loadtest.Variants, ", "), *variant)}
 		}
-		if k := sc.Kind(); k != loadtest.KindSteady {
+		if k := sc.Kind(); k != results.KindSteady {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}
 		}
 		cfg.Target, cfg.TargetVariant = *target, *variant

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // TestLoadtestSmoke builds authbench and runs scenarios/smoke.yaml end
@@ -34,7 +35,7 @@ func TestLoadtestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("authbench loadtest: %v\n%s", err, b)
 	}
-	res, err := loadtest.Load(filepath.Join(out, "latest", "results.json"))
+	res, err := results.Load(filepath.Join(out, "latest", "results.json"))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}

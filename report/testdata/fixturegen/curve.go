@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // curveModel is a variant's invented cost curve: server CPU-seconds per
@@ -61,7 +62,7 @@ const (
 
 // curveRun is a cost-curve run: 4 rounds, rates 1000 to 7000 req/s,
 // capacity under an eighth of a core, a real redis-server.
-func curveRun() *loadtest.Results {
+func curveRun() *results.Results {
 	rng := rand.New(rand.NewPCG(11, 42))
 	noise := func(spread float64) float64 { return 1 + spread*(2*rng.Float64()-1) }
 	sc := scenario("curve")
@@ -71,23 +72,23 @@ func curveRun() *loadtest.Results {
 	sc.Curve = &loadtest.Curve{FitTop: 3, Seed: 1, Capacity: &loadtest.CapacitySpec{
 		Quota: curveQuota, Probe: loadtest.Duration(2 * time.Second), Probes: curveProbes,
 		P99: loadtest.Duration(curveP99), Timeout: loadtest.Duration(time.Second)}}
-	r := &loadtest.Results{
-		Schema: loadtest.Schema, RunID: "2026-11-29T101500Z-curve", Started: t0,
-		ScenarioFile: "scenarios/curve.yaml", Scenario: sc, Environment: env(), Kind: sc.Kind(),
-		Redis: loadtest.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
+	r := &results.Results{
+		Schema: results.Schema, RunID: "2026-11-29T101500Z-curve", Started: t0,
+		ScenarioFile: "scenarios/curve.yaml", Scenario: sc.Record(), Environment: env(), Kind: sc.Kind(),
+		Redis: results.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
 			Kind: "redis-server", Version: "7.0.15", Addr: "127.0.0.1:41873", Measured: true},
-		Target:     loadtest.TargetInfo{Mode: "process", ServerCPUMeasured: true},
+		Target:     results.TargetInfo{Mode: "process", ServerCPUMeasured: true},
 		BcryptCost: 4,
-		Pinning:    loadtest.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
+		Pinning:    results.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
 		Notes:      []string{synthetic, "bcrypt cost lowered to 4 so logins do not dominate"},
 	}
 	for vi, m := range curveModels {
 		p := profileOf(m.name)
-		r.Variants = append(r.Variants, loadtest.VariantResult{Variant: m.name, ServerPID: 6100 + vi,
-			Logins: loadtest.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, RedisMemory: memory(p, 1000),
-			Steps: []loadtest.Step{}})
+		r.Variants = append(r.Variants, results.VariantResult{Variant: m.name, ServerPID: 6100 + vi,
+			Logins: results.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, RedisMemory: memory(p, 1000),
+			Steps: []results.Step{}})
 	}
-	rounds := map[string][]loadtest.CapacityRound{}
+	rounds := map[string][]results.CapacityRound{}
 	unexplained := map[string]int{}
 	var orders [][]string
 	at := t0.Add(10 * time.Second)
@@ -121,7 +122,7 @@ func curveRun() *loadtest.Results {
 	r.Finished = at.Add(5 * time.Second)
 	ca := loadtest.AnalyzeCost(r, rounds, unexplained)
 	ca.Orders = orders
-	ca.Capacity = &loadtest.CapacityMethod{Quota: curveQuota,
+	ca.Capacity = &results.CapacityMethod{Quota: curveQuota,
 		QuotaMechanism: "cgroup v2 cpu.max=\"1250 10000\"", Probe: 2 * time.Second,
 		P99: curveP99, MinSuccess: 0.999, MinAchieved: 0.99}
 	r.Cost = ca
@@ -147,12 +148,12 @@ func (m curveModel) capacity(rep int) float64 {
 // curveCosts sets a step's server cost from its CPU-seconds per second y,
 // its system counters from the model and Redis's CPU from redisCPU
 // seconds (the commands step() counted stay).
-func curveCosts(st *loadtest.Step, m curveModel, y, redisCPU float64, noise func(float64) float64) {
+func curveCosts(st *results.Step, m curveModel, y, redisCPU float64, noise func(float64) float64) {
 	n := float64(st.All.Requests)
 	cpu := y * st.Wall.Seconds()
 	st.Server.CPUSeconds, st.Server.CPUPerRequest, st.Server.Utilisation = cpu, cpu/n, y
 	per := func(v float64) uint64 { return uint64(math.Round(v * n * noise(0.01))) }
-	st.Server.Counters = &loadtest.ProcCounters{
+	st.Server.Counters = &results.ProcCounters{
 		ReadSyscalls: per(m.syscalls[0]), WriteSyscalls: per(m.syscalls[1]),
 		BytesRead: per(m.bytes * 0.55), BytesWritten: per(m.bytes * 0.45),
 		VoluntarySw: per(m.switches * 0.85), InvoluntarySw: per(m.switches * 0.15), ThreadsObserved: 9,
@@ -165,11 +166,11 @@ func curveCosts(st *loadtest.Step, m curveModel, y, redisCPU float64, noise func
 
 // curveLatency is the latency of GET /api/me at rate on a whole core:
 // flatter than step()'s, which models a server nearer its limit.
-func curveLatency(p profile, rate float64, noise func(float64) float64) loadtest.Latency {
+func curveLatency(p profile, rate float64, noise func(float64) float64) results.Latency {
 	ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
 	p50 := p.p50ms * (1 + rate/20000) * noise(0.04)
 	p99 := p.p99ms * (1 + rate/5000) * noise(0.08)
-	return loadtest.Latency{
+	return results.Latency{
 		Min: ms(p50 * 0.35), P50: ms(p50), P90: ms(p50 + (p99-p50)*0.45), P95: ms(p50 + (p99-p50)*0.65),
 		P99: ms(p99), Max: ms(p99 * 3.1), Mean: ms(p50 * 1.2),
 	}
@@ -177,21 +178,21 @@ func curveLatency(p profile, rate float64, noise func(float64) float64) loadtest
 
 // setLatency gives a step's requests l (GET /api/me) and every other
 // route its own: refresh signs or looks up more, login pays bcrypt.
-func setLatency(st *loadtest.Step, l loadtest.Latency) {
-	scale := func(l loadtest.Latency, f float64, add time.Duration) loadtest.Latency {
+func setLatency(st *results.Step, l results.Latency) {
+	scale := func(l results.Latency, f float64, add time.Duration) results.Latency {
 		g := func(d time.Duration) time.Duration { return time.Duration(float64(d)*f) + add }
-		return loadtest.Latency{Mean: g(l.Mean), P50: g(l.P50), P90: g(l.P90), P95: g(l.P95), P99: g(l.P99), Max: g(l.Max), Min: g(l.Min)}
+		return results.Latency{Mean: g(l.Mean), P50: g(l.P50), P90: g(l.P90), P95: g(l.P95), P99: g(l.P99), Max: g(l.Max), Min: g(l.Min)}
 	}
 	st.All.Latency = scale(l, 1.04, 0)
 	for k, m := range st.Routes {
 		switch k {
-		case loadtest.RouteMe:
+		case results.RouteMe:
 			m.Latency = l
-		case loadtest.RouteRefresh:
+		case results.RouteRefresh:
 			m.Latency = scale(l, 1.35, 0)
-		case loadtest.RouteLogin:
+		case results.RouteLogin:
 			m.Latency = scale(l, 1.2, 1100*time.Microsecond) // bcrypt cost 4
-		case loadtest.RouteLogout:
+		case results.RouteLogout:
 			m.Latency = scale(l, 1.1, 0)
 		}
 		st.Routes[k] = m
@@ -203,7 +204,7 @@ func setLatency(st *loadtest.Step, l loadtest.Latency) {
 // bisect to 2 %, at most curveProbes probes), appending every probe to
 // vr's steps. It returns the round and how many probes failed with
 // neither process busy (each probed once more).
-func curveCapacity(rng *rand.Rand, noise func(float64) float64, m curveModel, vr *loadtest.VariantResult, rep int, at *time.Time, earlier []loadtest.CapacityRound) (loadtest.CapacityRound, int) {
+func curveCapacity(rng *rand.Rand, noise func(float64) float64, m curveModel, vr *results.VariantResult, rep int, at *time.Time, earlier []results.CapacityRound) (results.CapacityRound, int) {
 	p := profileOf(m.name)
 	capRate := m.capacity(rep)
 	genLimit := m.genLimit[rep-1]
@@ -244,7 +245,7 @@ func curveCapacity(rng *rand.Rand, noise func(float64) float64, m curveModel, vr
 			}
 			curveCosts(&st, m, util, (0.001+m.redis*st.All.Throughput)*st.Wall.Seconds(), noise)
 			setLatency(&st, me)
-			st.SLO = &loadtest.SLOVerdict{Pass: why == "", Reason: why}
+			st.SLO = &results.SLOVerdict{Pass: why == "", Reason: why}
 			vr.Steps = append(vr.Steps, st)
 			return st.SLO.Pass, st.GeneratorBound
 		}
@@ -278,8 +279,8 @@ func curveCapacity(rng *rand.Rand, noise func(float64) float64, m curveModel, vr
 }
 
 // searchCapacity is loadtest's search (curve.go), which is unexported.
-func searchCapacity(guess float64, maxProbes int, probe func(rate float64) (pass, genBound bool)) loadtest.CapacityRound {
-	var cr loadtest.CapacityRound
+func searchCapacity(guess float64, maxProbes int, probe func(rate float64) (pass, genBound bool)) results.CapacityRound {
+	var cr results.CapacityRound
 	round := func(x float64) float64 { return math.Max(10, math.Round(x/10)*10) }
 	rate := round(guess)
 	lo, hi := 0.0, 0.0

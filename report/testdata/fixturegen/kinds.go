@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // sessionMemory is the in-process session store: no Redis, a little
@@ -36,22 +37,22 @@ const synthetic = "SYNTHETIC FIXTURE: invented figures for the report tests, not
 
 // kindRun is the part every trade-off fixture shares: a real local
 // redis-server, process servers, pinning applied.
-func kindRun(id, file string, sc loadtest.Scenario, took time.Duration) *loadtest.Results {
-	return &loadtest.Results{
-		Schema: loadtest.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(took),
-		ScenarioFile: file, Scenario: sc, Environment: env(), Kind: sc.Kind(),
-		Redis: loadtest.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
+func kindRun(id, file string, sc loadtest.Scenario, took time.Duration) *results.Results {
+	return &results.Results{
+		Schema: results.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(took),
+		ScenarioFile: file, Scenario: sc.Record(), Environment: env(), Kind: sc.Kind(),
+		Redis: results.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
 			Kind: "redis-server", Version: "7.0.15", Addr: "127.0.0.1:41873", Measured: true},
-		Target:     loadtest.TargetInfo{Mode: "process", ServerCPUMeasured: true},
+		Target:     results.TargetInfo{Mode: "process", ServerCPUMeasured: true},
 		BcryptCost: 4,
-		Pinning:    loadtest.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
+		Pinning:    results.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
 		Notes:      []string{synthetic, "bcrypt cost lowered to 4 so logins do not dominate"},
 	}
 }
 
 // storeProxy is the proxy as the runner describes it, with its note.
-func storeProxy(r *loadtest.Results) {
-	p := &loadtest.StoreProxyInfo{Version: "toxiproxy v2.5.0 (in-process)", Addr: "127.0.0.1:40125",
+func storeProxy(r *results.Results) {
+	p := &results.StoreProxyInfo{Version: "toxiproxy v2.5.0 (in-process)", Addr: "127.0.0.1:40125",
 		DirectRTT: 61 * time.Microsecond, ProxiedRTT: 118 * time.Microsecond}
 	r.StoreProxy = p
 	r.Notes = append(r.Notes, fmt.Sprintf("servers reach Redis through %s at %s; by itself it makes a Redis GET take %v instead of %v (median of 2000), in every pass, \"+0\" included",
@@ -59,17 +60,17 @@ func storeProxy(r *loadtest.Results) {
 }
 
 // meOnly turns a step() step into one of GET /api/me only (mix me: 100).
-func meOnly(st *loadtest.Step) {
+func meOnly(st *results.Step) {
 	n := st.All.Requests
 	st.All.StatusCodes = map[string]int{"200": int(n)}
 	st.All.BytesIn, st.All.BytesOut = n*17, 0
-	st.Routes = map[string]loadtest.Metrics{"me": st.All}
+	st.Routes = map[string]results.Metrics{"me": st.All}
 }
 
 // shift adds a store round trip's worth of latency to a step's
 // percentiles: the median pays it once per Redis call, the tail a bit
 // more (queueing behind the slower calls).
-func shift(st *loadtest.Step, calls float64, added time.Duration) {
+func shift(st *results.Step, calls float64, added time.Duration) {
 	d := time.Duration(calls * float64(added))
 	l := &st.All.Latency
 	l.Min += d
@@ -88,7 +89,7 @@ func shift(st *loadtest.Step, calls float64, added time.Duration) {
 // probeSearch runs the runner's search (doubling from start up to max,
 // then bisect halvings) against a knee: above it the p99 blows through
 // the SLO. It appends the probes to vr and returns the result.
-func probeSearch(rng *rand.Rand, vr *loadtest.VariantResult, p profile, q loadtest.Search, rep int, idx *int, at *time.Time, knee float64, adjust func(*loadtest.Step)) loadtest.MaxRate {
+func probeSearch(rng *rand.Rand, vr *results.VariantResult, p profile, q loadtest.Search, rep int, idx *int, at *time.Time, knee float64, adjust func(*results.Step)) results.MaxRate {
 	probes := 0
 	probe := func(rate float64) bool {
 		*idx++
@@ -109,7 +110,7 @@ func probeSearch(rng *rand.Rand, vr *loadtest.VariantResult, p profile, q loadte
 		} else if st.All.Latency.P99 > time.Duration(q.SLO.P99) {
 			why = fmt.Sprintf("p99 %v > %v", st.All.Latency.P99.Round(time.Microsecond), time.Duration(q.SLO.P99))
 		}
-		st.SLO = &loadtest.SLOVerdict{Pass: why == "", Reason: why}
+		st.SLO = &results.SLOVerdict{Pass: why == "", Reason: why}
 		vr.Steps = append(vr.Steps, st)
 		return st.SLO.Pass
 	}
@@ -129,12 +130,12 @@ func probeSearch(rng *rand.Rand, vr *loadtest.VariantResult, p profile, q loadte
 			fail = mid
 		}
 	}
-	return loadtest.MaxRate{Repetition: rep, Rate: last, FailedAt: fail, Probes: probes}
+	return results.MaxRate{Repetition: rep, Rate: last, FailedAt: fail, Probes: probes}
 }
 
 // storeLatencyRun is the store-latency scenario: one rate and a search
 // per added round trip, two repetitions, Redis behind the proxy.
-func storeLatencyRun() *loadtest.Results {
+func storeLatencyRun() *results.Results {
 	rng := rand.New(rand.NewPCG(11, 42))
 	sc := scenario("store-latency")
 	sc.Variants = []string{"jwt", "jwt-blacklist", "session"}
@@ -158,7 +159,7 @@ func storeLatencyRun() *loadtest.Results {
 			if d > 0 {
 				late = time.Duration(40+rng.IntN(60)) * time.Microsecond
 			}
-			r.StoreProxy.RTTs = append(r.StoreProxy.RTTs, loadtest.ProxyRTT{Added: d,
+			r.StoreProxy.RTTs = append(r.StoreProxy.RTTs, results.ProxyRTT{Added: d,
 				ProxiedRTT: r.StoreProxy.ProxiedRTT + d + late + time.Duration(rng.IntN(9))*time.Microsecond,
 				DirectRTT:  r.StoreProxy.DirectRTT + time.Duration(rng.IntN(5))*time.Microsecond})
 		}
@@ -167,8 +168,8 @@ func storeLatencyRun() *loadtest.Results {
 	at := t0.Add(10 * time.Second)
 	for vi, name := range sc.Variants {
 		p := profileOf(name)
-		vr := loadtest.VariantResult{Variant: name, ServerPID: 6100 + vi,
-			Logins: loadtest.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, Steps: []loadtest.Step{}}
+		vr := results.VariantResult{Variant: name, ServerPID: 6100 + vi,
+			Logins: results.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, Steps: []results.Step{}}
 		vr.RedisMemory = memory(p, 1000)
 		// Every /api/me asks Redis once in the stateful variants; with the
 		// proxy's pool of 10 connections per process, a round trip of
@@ -177,7 +178,7 @@ func storeLatencyRun() *loadtest.Results {
 		idx := 0
 		for rep := 1; rep <= sc.Repetitions; rep++ {
 			for _, d := range added {
-				adjust := func(st *loadtest.Step) {
+				adjust := func(st *results.Step) {
 					shift(st, calls, d)
 					st.AddedLatency = d
 				}
@@ -217,8 +218,8 @@ func latency(rng *rand.Rand, p50, p99 float64) time.Duration {
 }
 
 // metricsOf is vegeta's summary of evs over dur.
-func metricsOf(evs []event, dur time.Duration) loadtest.Metrics {
-	m := loadtest.Metrics{Requests: uint64(len(evs)), StatusCodes: map[string]int{}}
+func metricsOf(evs []event, dur time.Duration) results.Metrics {
+	m := results.Metrics{Requests: uint64(len(evs)), StatusCodes: map[string]int{}}
 	if len(evs) == 0 {
 		return m
 	}
@@ -236,7 +237,7 @@ func metricsOf(evs []event, dur time.Duration) loadtest.Metrics {
 	}
 	slices.Sort(lats)
 	q := func(f float64) time.Duration { return lats[min(int(f*float64(len(lats))), len(lats)-1)] }
-	m.Latency = loadtest.Latency{Mean: sum / time.Duration(len(lats)), P50: q(0.5), P90: q(0.9), P95: q(0.95), P99: q(0.99), Max: lats[len(lats)-1], Min: lats[0]}
+	m.Latency = results.Latency{Mean: sum / time.Duration(len(lats)), P50: q(0.5), P90: q(0.9), P95: q(0.95), P99: q(0.99), Max: lats[len(lats)-1], Min: lats[0]}
 	m.Rate = float64(len(evs)) / dur.Seconds()
 	m.Throughput = float64(ok) / dur.Seconds()
 	m.Success = float64(ok) / float64(len(evs))
@@ -244,12 +245,12 @@ func metricsOf(evs []event, dur time.Duration) loadtest.Metrics {
 }
 
 // routesOf splits evs by route.
-func routesOf(evs []event, dur time.Duration) map[string]loadtest.Metrics {
+func routesOf(evs []event, dur time.Duration) map[string]results.Metrics {
 	by := map[string][]event{}
 	for _, e := range evs {
 		by[e.route] = append(by[e.route], e)
 	}
-	out := map[string]loadtest.Metrics{}
+	out := map[string]results.Metrics{}
 	for route, es := range by {
 		out[route] = metricsOf(es, dur)
 	}
@@ -257,19 +258,19 @@ func routesOf(evs []event, dur time.Duration) map[string]loadtest.Metrics {
 }
 
 // phase is the Phase of the events started in [from, to).
-func phase(name string, evs []event, from, to time.Duration) loadtest.Phase {
+func phase(name string, evs []event, from, to time.Duration) results.Phase {
 	var in []event
 	for _, e := range evs {
 		if e.start >= from && e.start < to {
 			in = append(in, e)
 		}
 	}
-	return loadtest.Phase{Name: name, Start: from, End: to, All: metricsOf(in, to-from), Routes: routesOf(in, to-from)}
+	return results.Phase{Name: name, Start: from, End: to, All: metricsOf(in, to-from), Routes: routesOf(in, to-from)}
 }
 
 // eventStep is a step whose figures are the events'; its costs come
 // from step()'s model at the same rate.
-func eventStep(rng *rand.Rand, p profile, rep, idx int, rate float64, at time.Time, evs []event, wall time.Duration) loadtest.Step {
+func eventStep(rng *rand.Rand, p profile, rep, idx int, rate float64, at time.Time, evs []event, wall time.Duration) results.Step {
 	st := step(rng, p, "rate", rep, idx, rate, at, true)
 	// step() modelled rate × 20 s requests; scale its totals to the events.
 	f := float64(len(evs)) / float64(st.All.Requests)
@@ -293,7 +294,7 @@ func eventStep(rng *rand.Rand, p profile, rep, idx int, rate float64, at time.Ti
 // outageRun is the store-outage scenario: 600 req/s for 20 s, Redis
 // unreachable from 5 s to 10 s, two repetitions; every variant that
 // needs Redis fails closed.
-func outageRun() *loadtest.Results {
+func outageRun() *results.Results {
 	rng := rand.New(rand.NewPCG(12, 42))
 	sc := scenario("store-outage")
 	sc.Variants = []string{"jwt", "jwt-blacklist", "session"}
@@ -311,8 +312,8 @@ func outageRun() *loadtest.Results {
 	for vi, name := range sc.Variants {
 		p := profileOf(name)
 		uses := p.cmds > 0
-		vr := loadtest.VariantResult{Variant: name, ServerPID: 7100 + vi,
-			Logins: loadtest.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, Steps: []loadtest.Step{}}
+		vr := results.VariantResult{Variant: name, ServerPID: 7100 + vi,
+			Logins: results.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}, Steps: []results.Step{}}
 		vr.RedisMemory = memory(p, 1000)
 		for rep := 1; rep <= sc.Repetitions; rep++ {
 			wall := sc.Duration.D() + 3*time.Millisecond
@@ -342,12 +343,12 @@ func outageRun() *loadtest.Results {
 			}
 			idx := len(vr.Steps) + 1
 			st := eventStep(rng, p, rep, idx, rate, at, evs, wall)
-			st.Phases = []loadtest.Phase{phase("before", evs, 0, cut), phase("outage", evs, cut, restore), phase("after", evs, restore, wall)}
+			st.Phases = []results.Phase{phase("before", evs, 0, cut), phase("outage", evs, cut, restore), phase("after", evs, restore, wall)}
 			at = at.Add(25 * time.Second)
 			vr.Steps = append(vr.Steps, st)
-			o := loadtest.OutageResult{Step: idx, CutAt: cut, RestoredAt: restore, UsesStore: uses, FirstSuccess: first, Steady: max(lastFail, 0)}
+			o := results.OutageResult{Step: idx, CutAt: cut, RestoredAt: restore, UsesStore: uses, FirstSuccess: first, Steady: max(lastFail, 0)}
 			for off := time.Duration(0); off <= wall; off += bucket {
-				b := loadtest.Bucket{Offset: off}
+				b := results.Bucket{Offset: off}
 				for _, e := range evs {
 					if e.start >= off && e.start < off+bucket {
 						b.Requests++
@@ -364,7 +365,7 @@ func outageRun() *loadtest.Results {
 				o.Timeline = append(o.Timeline, b)
 			}
 			g := 11 + rng.IntN(3)
-			o.Health = loadtest.ServerHealth{Measured: true, Alive: true, GoroutinesBefore: g, GoroutinesAfter: g + rng.IntN(3)}
+			o.Health = results.ServerHealth{Measured: true, Alive: true, GoroutinesBefore: g, GoroutinesAfter: g + rng.IntN(3)}
 			vr.Outages = append(vr.Outages, o)
 		}
 		r.Variants = append(r.Variants, vr)
@@ -375,24 +376,24 @@ func outageRun() *loadtest.Results {
 // revocationRun is the revocation scenario: two instances per variant,
 // logout and revoke-user, three trials each, 3 s access tokens while
 // measuring.
-func revocationRun() *loadtest.Results {
+func revocationRun() *results.Results {
 	rng := rand.New(rand.NewPCG(13, 42))
 	sc := scenario("revocation")
 	sc.Variants = []string{"jwt", "jwt-blacklist", "session", "session-memory"}
 	sc.Users = 100
 	sc.Mix = loadtest.Mix{Me: 100}
 	sc.Duration, sc.Warmup, sc.Repetitions = 0, 0, 1
-	sc.Revocation = &loadtest.Revocation{Instances: 2, Actions: []string{loadtest.ActionLogout, loadtest.ActionRevokeUser}, Trials: 3,
+	sc.Revocation = &loadtest.Revocation{Instances: 2, Actions: []string{results.ActionLogout, results.ActionRevokeUser}, Trials: 3,
 		MeasureAccessTTL: loadtest.Duration(3 * time.Second), Poll: loadtest.Duration(50 * time.Millisecond), Timeout: loadtest.Duration(19 * time.Second)}
 	r := kindRun("2026-11-28T130000Z-revocation", "scenarios/revocation.yaml", sc, 2*time.Minute)
 	r.Notes = append(r.Notes, "revocation: servers issue 3s access tokens so that stateless jwt's window can be measured; the report states it for the configured 15m0s")
 	measure := sc.Revocation.MeasureAccessTTL.D()
 	for vi, name := range sc.Variants {
-		vr := loadtest.VariantResult{Variant: name, ServerPIDs: []int{8100 + 2*vi, 8101 + 2*vi},
-			Logins: loadtest.LoginPhase{Users: 100, Duration: 300 * time.Millisecond}, Steps: []loadtest.Step{}}
+		vr := results.VariantResult{Variant: name, ServerPIDs: []int{8100 + 2*vi, 8101 + 2*vi},
+			Logins: results.LoginPhase{Users: 100, Duration: 300 * time.Millisecond}, Steps: []results.Step{}}
 		for _, action := range sc.Revocation.Actions {
 			for trial := 1; trial <= sc.Revocation.Trials; trial++ {
-				t := loadtest.RevocationTrial{Action: action, Trial: trial, Instances: 2, Status: 204, Revocation: "immediate",
+				t := results.RevocationTrial{Action: action, Trial: trial, Instances: 2, Status: 204, Revocation: "immediate",
 					AcceptedBefore: []bool{true, true}, CredentialAge: time.Duration(8+rng.IntN(10)) * time.Millisecond, RefreshStatus: 401}
 				// A refusal is seen at the next replay: up to one poll late.
 				poll := func() time.Duration { return time.Duration(rng.IntN(50)) * time.Millisecond }
@@ -404,7 +405,7 @@ func revocationRun() *loadtest.Results {
 					left := measure - t.CredentialAge - time.Duration(rng.IntN(900))*time.Millisecond
 					t.Windows = []time.Duration{left + poll(), left + poll()}
 					t.Revocation, t.RefreshStatus = "at-expiry", 200
-					if action == loadtest.ActionRevokeUser {
+					if action == results.ActionRevokeUser {
 						t.Status, t.Revocation = 501, ""
 					}
 				case "jwt-blacklist":
@@ -433,7 +434,7 @@ func revocationRun() *loadtest.Results {
 // scaleOutRun is the scale-out scenario on a 2-core machine: 1, 2 and 4
 // instances, round-robin, session-memory also sticky, one rate and a
 // search, two repetitions.
-func scaleOutRun() *loadtest.Results {
+func scaleOutRun() *results.Results {
 	rng := rand.New(rand.NewPCG(14, 42))
 	sc := scenario("scale-out")
 	sc.Variants = []string{"jwt", "session", "session-memory"}
@@ -446,18 +447,21 @@ func scaleOutRun() *loadtest.Results {
 	r := kindRun("2026-11-28T140000Z-scale-out", "scenarios/scale-out.yaml", sc, 38*time.Minute)
 	r.Notes = append(r.Notes, "2 CPU(s) here: more server processes share the same cores, so they cannot add capacity; what this scenario shows is correctness without sticky routing and how the store's load grows with instances")
 	knee := map[string]float64{"jwt": 7000, "session": 3700, "session-memory": 7400}
-	type pass struct{ variant, routing string }
+	type pass struct {
+		variant string
+		routing results.Routing
+	}
 	var passes []pass
 	for _, v := range sc.Variants {
-		passes = append(passes, pass{v, loadtest.RoutingRoundRobin})
+		passes = append(passes, pass{v, results.RoutingRoundRobin})
 	}
 	for _, v := range sc.ScaleOut.Sticky {
-		passes = append(passes, pass{v, loadtest.RoutingSticky})
+		passes = append(passes, pass{v, results.RoutingSticky})
 	}
 	at := t0.Add(10 * time.Second)
-	r.Variants = make([]loadtest.VariantResult, len(passes))
+	r.Variants = make([]results.VariantResult, len(passes))
 	for i, ps := range passes {
-		r.Variants[i] = loadtest.VariantResult{Variant: ps.variant, Routing: ps.routing, Steps: []loadtest.Step{}}
+		r.Variants[i] = results.VariantResult{Variant: ps.variant, Routing: ps.routing, Steps: []results.Step{}}
 		r.Variants[i].RedisMemory = memory(profileOf(ps.variant), 1000)
 	}
 	for _, n := range sc.ScaleOut.Instances {
@@ -465,7 +469,7 @@ func scaleOutRun() *loadtest.Results {
 			for i, ps := range passes {
 				vr := &r.Variants[i]
 				p := profileOf(ps.variant)
-				vr.Logins = loadtest.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}
+				vr.Logins = results.LoginPhase{Users: 1000, Duration: 2200 * time.Millisecond}
 				vr.ServerPIDs = nil
 				for k := 0; k < n; k++ {
 					vr.ServerPIDs = append(vr.ServerPIDs, 9000+100*n+10*i+k)
@@ -479,10 +483,10 @@ func scaleOutRun() *loadtest.Results {
 				// Round-robin sends 1 request in n to the instance that
 				// holds an in-memory session; the others answer 401.
 				share := 1.0
-				if ps.variant == "session-memory" && ps.routing == loadtest.RoutingRoundRobin {
+				if ps.variant == "session-memory" && ps.routing == results.RoutingRoundRobin {
 					share = 1 / float64(n)
 				}
-				adjust := func(st *loadtest.Step) {
+				adjust := func(st *results.Step) {
 					st.Instances = n
 					st.Server.CPUPerRequest *= over
 					st.Server.CPUSeconds *= over
@@ -513,7 +517,7 @@ func scaleOutRun() *loadtest.Results {
 
 // stormRun is the refresh-storm scenario: 400 req/s of GET /api/me for
 // 10 s, and 1000 users refreshing within 2 s of it, three repetitions.
-func stormRun() *loadtest.Results {
+func stormRun() *results.Results {
 	rng := rand.New(rand.NewPCG(15, 42))
 	sc := scenario("refresh-storm")
 	sc.Variants = []string{"jwt", "jwt-blacklist", "session"}
@@ -534,8 +538,8 @@ func stormRun() *loadtest.Results {
 	at := t0.Add(10 * time.Second)
 	for vi, name := range sc.Variants {
 		p := profileOf(name)
-		vr := loadtest.VariantResult{Variant: name, ServerPID: 9500 + vi,
-			Logins: loadtest.LoginPhase{Users: users, Duration: 2200 * time.Millisecond}, Steps: []loadtest.Step{}}
+		vr := results.VariantResult{Variant: name, ServerPID: 9500 + vi,
+			Logins: results.LoginPhase{Users: users, Duration: 2200 * time.Millisecond}, Steps: []results.Step{}}
 		vr.RedisMemory = memory(p, users)
 		for rep := 1; rep <= sc.Repetitions; rep++ {
 			wall := sc.Duration.D() + 3*time.Millisecond
@@ -557,10 +561,10 @@ func stormRun() *loadtest.Results {
 			slices.SortFunc(evs, func(a, b event) int { return int(a.start - b.start) })
 			idx := len(vr.Steps) + 1
 			st := eventStep(rng, p, rep, idx, rate, at, evs, wall)
-			st.Phases = []loadtest.Phase{phase("before", evs, 0, from), phase("storm", evs, from, to), phase("after", evs, to, wall)}
+			st.Phases = []results.Phase{phase("before", evs, 0, from), phase("storm", evs, from, to), phase("after", evs, to, wall)}
 			at = at.Add(15 * time.Second)
 			vr.Steps = append(vr.Steps, st)
-			vr.Storms = append(vr.Storms, loadtest.StormResult{Step: idx, Refreshes: uint64(users),
+			vr.Storms = append(vr.Storms, results.StormResult{Step: idx, Refreshes: uint64(users),
 				StormRate: float64(users) / q.Window.D().Seconds(), CPUPerRefresh: refreshUS[name] * (1 + 0.08*(2*rng.Float64()-1)) * 1e-6})
 		}
 		r.Variants = append(r.Variants, vr)

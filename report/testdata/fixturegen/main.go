@@ -9,7 +9,7 @@
 // given as arguments ("go run ./report/testdata/fixturegen curve") write
 // only those fixtures.
 //
-// Every fixture but curve is written as schema v1 (loadtest.SchemaV1):
+// Every fixture but curve is written as schema v1 (results.SchemaV1):
 // they stand for runs made before the cost curve, and the report tests
 // render them as such. curve is a v2 cost-curve run.
 package main
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/results"
 )
 
 // profile is a variant's invented cost model.
@@ -53,10 +54,10 @@ func main() {
 	dir := filepath.Join("report", "testdata")
 	for _, f := range []struct {
 		path string
-		gen  func() *loadtest.Results
+		gen  func() *results.Results
 	}{
-		{"rates/results.json", func() *loadtest.Results { return ratesRun(1, "2026-11-27T215012Z-quick", 1.0) }},
-		{"rates-new/results.json", func() *loadtest.Results { return ratesRun(2, "2026-11-28T091500Z-quick", 0.8) }},
+		{"rates/results.json", func() *results.Results { return ratesRun(1, "2026-11-27T215012Z-quick", 1.0) }},
+		{"rates-new/results.json", func() *results.Results { return ratesRun(2, "2026-11-28T091500Z-quick", 0.8) }},
 		{"search/results.json", searchRun},
 		{"store-latency/results.json", storeLatencyRun},
 		{"store-outage/results.json", outageRun},
@@ -75,7 +76,7 @@ func main() {
 		if err := f.gen().Write(p); err != nil {
 			fatal(err)
 		}
-		if _, err := loadtest.Load(p); err != nil {
+		if _, err := results.Load(p); err != nil {
 			fatal(err)
 		}
 		fmt.Println("wrote", p)
@@ -89,8 +90,8 @@ func fatal(err error) {
 
 var t0 = time.Date(2026, 11, 27, 21, 50, 12, 0, time.UTC)
 
-func env() loadtest.Environment {
-	return loadtest.Environment{
+func env() results.Environment {
+	return results.Environment{
 		CPUModel: "Intel(R) Xeon(R) CPU @ 2.20GHz", Cores: 2, GOMAXPROCS: 2,
 		GoVersion: "go1.26.8", OS: "linux/amd64", Kernel: "6.1.0-28-cloud-amd64",
 		Hostname: "bench-vm", GitCommit: "48be859",
@@ -120,18 +121,18 @@ func scenario(name string) loadtest.Scenario {
 
 // ratesRun is two held rates, three repetitions, a real redis-server;
 // drift scales the stateful variants' Redis cost (a second run to compare).
-func ratesRun(seed uint64, id string, drift float64) *loadtest.Results {
+func ratesRun(seed uint64, id string, drift float64) *results.Results {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	sc := scenario("quick")
 	sc.Rates = []float64{200, 800}
-	r := &loadtest.Results{
-		Schema: loadtest.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(17 * time.Minute),
-		ScenarioFile: "scenarios/quick.yaml", Scenario: sc, Environment: env(),
-		Redis: loadtest.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
+	r := &results.Results{
+		Schema: results.SchemaV1, RunID: id, Started: t0, Finished: t0.Add(17 * time.Minute),
+		ScenarioFile: "scenarios/quick.yaml", Scenario: sc.Record(), Environment: env(),
+		Redis: results.RedisInfo{Label: "redis-server 7.0.15 on 127.0.0.1:41873 (local, persistence off)",
 			Kind: "redis-server", Version: "7.0.15", Addr: "127.0.0.1:41873", Measured: true},
-		Target:     loadtest.TargetInfo{Mode: "process", ServerCPUMeasured: true},
+		Target:     results.TargetInfo{Mode: "process", ServerCPUMeasured: true},
 		BcryptCost: 4,
-		Pinning:    loadtest.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
+		Pinning:    results.Pinning{Mode: "auto", Applied: true, ServerCPUs: []int{1}, GeneratorCPUs: []int{0}},
 		Notes: []string{
 			"SYNTHETIC FIXTURE: invented figures for the report tests, not a measurement",
 			"bcrypt cost lowered to 4 so logins do not dominate",
@@ -141,8 +142,8 @@ func ratesRun(seed uint64, id string, drift float64) *loadtest.Results {
 	for vi, p := range profiles {
 		pp := p
 		pp.redisUS *= drift
-		vr := loadtest.VariantResult{Variant: p.name, ServerPID: 4100 + vi,
-			Logins: loadtest.LoginPhase{Users: 1000, Duration: 2100 * time.Millisecond}}
+		vr := results.VariantResult{Variant: p.name, ServerPID: 4100 + vi,
+			Logins: results.LoginPhase{Users: 1000, Duration: 2100 * time.Millisecond}}
 		vr.RedisMemory = memory(p, 1000)
 		idx := 0
 		for rep := 1; rep <= 3; rep++ {
@@ -167,20 +168,20 @@ func ratesRun(seed uint64, id string, drift float64) *loadtest.Results {
 
 // searchRun is a max-rate search, one repetition, on embedded Redis,
 // unpinned: the run the report must warn loudest about.
-func searchRun() *loadtest.Results {
+func searchRun() *results.Results {
 	rng := rand.New(rand.NewPCG(7, 42))
 	sc := scenario("max-rate")
 	sc.Repetitions = 1
 	sc.Pin = "off"
 	sc.Search = &loadtest.Search{Start: 500, Max: 8000, Bisect: 1,
 		SLO: loadtest.SLO{P99: loadtest.Duration(50 * time.Millisecond), ErrorRate: 0.001}}
-	r := &loadtest.Results{
-		Schema: loadtest.SchemaV1, RunID: "2026-11-27T230000Z-max-rate", Started: t0, Finished: t0.Add(9 * time.Minute),
-		ScenarioFile: "scenarios/max-rate.yaml", Scenario: sc, Environment: env(),
-		Redis:      loadtest.RedisInfo{Label: "embedded miniredis (in-process)", Kind: "embedded", Version: "miniredis", Addr: "127.0.0.1:39011", Embedded: true, Measured: false},
-		Target:     loadtest.TargetInfo{Mode: "process", ServerCPUMeasured: true},
+	r := &results.Results{
+		Schema: results.SchemaV1, RunID: "2026-11-27T230000Z-max-rate", Started: t0, Finished: t0.Add(9 * time.Minute),
+		ScenarioFile: "scenarios/max-rate.yaml", Scenario: sc.Record(), Environment: env(),
+		Redis:      results.RedisInfo{Label: "embedded miniredis (in-process)", Kind: "embedded", Version: "miniredis", Addr: "127.0.0.1:39011", Embedded: true, Measured: false},
+		Target:     results.TargetInfo{Mode: "process", ServerCPUMeasured: true},
 		BcryptCost: 4,
-		Pinning:    loadtest.Pinning{Mode: "off", Note: "pin: off"},
+		Pinning:    results.Pinning{Mode: "off", Note: "pin: off"},
 		Notes: []string{
 			"SYNTHETIC FIXTURE: invented figures for the report tests, not a measurement",
 			"!!! Redis is the EMBEDDED in-process miniredis: Redis CPU and commands are not a real Redis's; install redis-server for figures that mean anything !!!",
@@ -192,8 +193,8 @@ func searchRun() *loadtest.Results {
 	knee := map[string]float64{"none": 9000, "jwt": 7000, "jwt-blacklist": 3300, "session": 3700}
 	at := t0.Add(10 * time.Second)
 	for vi, p := range profiles {
-		vr := loadtest.VariantResult{Variant: p.name, ServerPID: 5100 + vi,
-			Logins: loadtest.LoginPhase{Users: 1000, Duration: 2300 * time.Millisecond}}
+		vr := results.VariantResult{Variant: p.name, ServerPID: 5100 + vi,
+			Logins: results.LoginPhase{Users: 1000, Duration: 2300 * time.Millisecond}}
 		pp := p
 		pp.redisUS, pp.cmds, pp.byCommand = 0, 0, nil // unmeasured
 		idx := 0
@@ -223,7 +224,7 @@ func searchRun() *loadtest.Results {
 				}
 				why += "generator-bound: " + st.GeneratorBoundReason
 			}
-			st.SLO = &loadtest.SLOVerdict{Pass: why == "", Reason: why}
+			st.SLO = &results.SLOVerdict{Pass: why == "", Reason: why}
 			vr.Steps = append(vr.Steps, st)
 			return st.SLO.Pass, st.GeneratorBound
 		}
@@ -245,14 +246,14 @@ func searchRun() *loadtest.Results {
 				fail, failBound = mid, gb
 			}
 		}
-		vr.MaxRate = []loadtest.MaxRate{{Repetition: 1, Rate: last, FailedAt: fail, GeneratorBound: failBound, Probes: idx}}
+		vr.MaxRate = []results.MaxRate{{Repetition: 1, Rate: last, FailedAt: fail, GeneratorBound: failBound, Probes: idx}}
 		vr.RedisMemory = memory(p, 1000)
 		r.Variants = append(r.Variants, vr)
 	}
 	return r
 }
 
-func memory(p profile, users int) *loadtest.RedisMemory {
+func memory(p profile, users int) *results.RedisMemory {
 	if p.memPerUser < 0 {
 		return nil
 	}
@@ -261,34 +262,34 @@ func memory(p profile, users int) *loadtest.RedisMemory {
 	if b > 0 {
 		keys = int64(users)
 	}
-	return &loadtest.RedisMemory{Keys: keys, Bytes: b, BytesPerUser: float64(b) / float64(users)}
+	return &results.RedisMemory{Keys: keys, Bytes: b, BytesPerUser: float64(b) / float64(users)}
 }
 
 // step invents one step's figures around p's model.
-func step(rng *rand.Rand, p profile, kind string, rep, idx int, rate float64, at time.Time, redis bool) loadtest.Step {
+func step(rng *rand.Rand, p profile, kind results.StepKind, rep, idx int, rate float64, at time.Time, redis bool) results.Step {
 	return stepFor(rng, p, kind, rep, idx, rate, at, redis, 20*time.Second)
 }
 
 // stepFor is step for a step of duration du.
-func stepFor(rng *rand.Rand, p profile, kind string, rep, idx int, rate float64, at time.Time, redis bool, du time.Duration) loadtest.Step {
+func stepFor(rng *rand.Rand, p profile, kind results.StepKind, rep, idx int, rate float64, at time.Time, redis bool, du time.Duration) results.Step {
 	noise := func(spread float64) float64 { return 1 + spread*(2*rng.Float64()-1) }
 	n := uint64(rate * du.Seconds())
 	load := 1 + rate/1600 // latency grows with rate
 	ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
 	p50 := p.p50ms * load * noise(0.05)
 	p99 := p.p99ms * load * load * noise(0.12)
-	lat := loadtest.Latency{
+	lat := results.Latency{
 		Min: ms(p50 * 0.35), P50: ms(p50), P90: ms(p50 + (p99-p50)*0.45), P95: ms(p50 + (p99-p50)*0.65),
 		P99: ms(p99), Max: ms(p99 * 3.2 * noise(0.3)), Mean: ms(p50 * 1.2),
 	}
 	logins := uint64(math.Round(float64(n) * 0.025))
-	all := loadtest.Metrics{
+	all := results.Metrics{
 		Requests: n, Rate: rate * noise(0.002), Success: 1,
 		StatusCodes: map[string]int{"200": int(n - logins), "204": int(logins)},
 		Latency:     lat, BytesIn: (n - logins) * 17, BytesOut: logins * 44,
 	}
 	all.Throughput = all.Rate
-	route := func(share float64, code string, in, out uint64) loadtest.Metrics {
+	route := func(share float64, code string, in, out uint64) results.Metrics {
 		m := all
 		m.Requests = uint64(math.Round(float64(n) * share))
 		m.Rate, m.Throughput = all.Rate*share, all.Rate*share
@@ -296,26 +297,26 @@ func stepFor(rng *rand.Rand, p profile, kind string, rep, idx int, rate float64,
 		m.BytesIn, m.BytesOut = m.Requests*in, m.Requests*out
 		return m
 	}
-	st := loadtest.Step{
+	st := results.Step{
 		Kind: kind, Repetition: rep, Index: idx, Rate: rate, Duration: du, Started: at,
 		Wall: du + 3*time.Millisecond, All: all,
-		Routes: map[string]loadtest.Metrics{
+		Routes: map[string]results.Metrics{
 			"me": route(0.90, "200", 17, 0), "refresh": route(0.05, "200", 17, 0),
 			"login": route(0.025, "200", 17, 44), "logout": route(0.025, "204", 0, 0),
 		},
-		Generator:       loadtest.GeneratorCost{Cores: 1},
+		Generator:       results.GeneratorCost{Cores: 1},
 		CredentialBytes: credentialBytes[p.name],
 		RawFile:         fmt.Sprintf("raw/%s-%02d-%s-r%d-%g.gob", p.name, idx, kind, rep, rate),
 	}
 	srv := p.serverUS * noise(0.06) * 1e-6
-	st.Server = &loadtest.ProcessCost{
+	st.Server = &results.ProcessCost{
 		CPUSeconds: srv * float64(n), CPUPerRequest: srv, Utilisation: srv * float64(n) / st.Wall.Seconds(),
 		PeakRSSBytes: 24<<20 + int64(rate)*4096, PeakRSSReset: true,
 	}
 	st.Generator.CPUSeconds = 30e-6 * float64(n)
 	st.Generator.Utilisation = st.Generator.CPUSeconds / st.Wall.Seconds()
 	if redis {
-		rc := &loadtest.RedisCost{ByCommand: map[string]uint64{}}
+		rc := &results.RedisCost{ByCommand: map[string]uint64{}}
 		for _, c := range slices.Sorted(maps.Keys(p.byCommand)) {
 			per := p.byCommand[c]
 			k := uint64(math.Round(per * float64(n) * noise(0.01)))

@@ -1,22 +1,10 @@
-package loadtest
+package results
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"time"
+
+	"github.com/authbench/authbench"
 )
-
-// Schema identifies the layout of results.json. It changes whenever a
-// field is renamed or its meaning changes; Load refuses any other value.
-const Schema = "authbench.results/v2"
-
-// SchemaV1 is the layout before the cost curve (schema v2 only added
-// fields): Load still reads it, and the report says which figures such
-// a run lacks.
-const SchemaV1 = "authbench.results/v1"
 
 // Results is everything one run measured: the content of results.json.
 // The report renders from these types, so fields are only ever added.
@@ -35,7 +23,9 @@ type Results struct {
 	Error string `json:"error,omitempty"`
 	// ScenarioFile is the scenario path as given on the command line.
 	ScenarioFile string `json:"scenario_file"`
-	// Scenario is the decoded scenario with defaults filled in.
+	// Scenario is the decoded scenario with defaults filled in, as
+	// recorded: a copy, so the YAML decoder's types can change without
+	// changing this schema.
 	Scenario Scenario `json:"scenario"`
 	// Environment describes the machine and the build.
 	Environment Environment `json:"environment"`
@@ -51,9 +41,9 @@ type Results struct {
 	Pinning Pinning `json:"pinning"`
 	// Variants holds one entry per variant run, in scenario order.
 	Variants []VariantResult `json:"variants"`
-	// Kind is the scenario's kind (Scenario.Kind): steady, store-latency,
-	// store-outage, revocation, scale-out or refresh-storm.
-	Kind string `json:"kind"`
+	// Kind is the scenario's kind: steady, store-latency, store-outage,
+	// revocation, scale-out or refresh-storm.
+	Kind Kind `json:"kind"`
 	// StoreProxy describes the proxy between the servers and Redis in
 	// store-latency and store-outage runs; nil when there was none.
 	StoreProxy *StoreProxyInfo `json:"store_proxy,omitempty"`
@@ -63,6 +53,11 @@ type Results struct {
 	// Cost is the cost-curve analysis (v2, scenarios with a curve
 	// block): marginal CPU with CIs, idle CPU, capacity, ratios.
 	Cost *CostAnalysis `json:"cost,omitempty"`
+	// Policy holds the thresholds the runner judged with (v2, added
+	// later; nil in older files, which were judged by DefaultPolicy):
+	// recorded so that a re-rendered old run states what was applied,
+	// not what today's code would apply.
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // StoreProxyInfo is the latency-injecting proxy in front of Redis.
@@ -150,6 +145,10 @@ type Pinning struct {
 type VariantResult struct {
 	// Variant is none, jwt, jwt-blacklist or session.
 	Variant string `json:"variant"`
+	// Info is what the server said of its variant (GET /healthz) when
+	// the run began: revocation semantics, statefulness. Nil in older
+	// files and when the server did not say.
+	Info *authbench.Info `json:"info,omitempty"`
 	// ServerPID is the server process (0 when not a local process).
 	ServerPID int `json:"server_pid,omitempty"`
 	// Logins is the phase logging every virtual user in.
@@ -163,7 +162,7 @@ type VariantResult struct {
 	MaxRate []MaxRate `json:"max_rate,omitempty"`
 	// Routing is how requests were spread over several instances:
 	// round-robin or sticky (scale-out; empty for one instance).
-	Routing string `json:"routing,omitempty"`
+	Routing Routing `json:"routing,omitempty"`
 	// ServerPIDs lists every instance's process when there were several.
 	ServerPIDs []int `json:"server_pids,omitempty"`
 	// Outages holds one entry per outage step (store-outage), in the
@@ -259,15 +258,11 @@ type ServerHealth struct {
 	GoroutinesBefore int `json:"goroutines_before"`
 	GoroutinesAfter  int `json:"goroutines_after"`
 	// Leaked is true when GoroutinesAfter exceeds GoroutinesBefore by
-	// more than LeakTolerance.
+	// more than Policy.LeakTolerance.
 	Leaked bool `json:"leaked"`
 	// Note explains what could not be checked.
 	Note string `json:"note,omitempty"`
 }
-
-// LeakTolerance is how many goroutines more after a step than before
-// still count as no leak: runtime and pool goroutines come and go.
-const LeakTolerance = 5
 
 // StormResult is what one refresh-storm step showed.
 type StormResult struct {
@@ -340,8 +335,9 @@ type RedisMemory struct {
 
 // Step is one constant-rate attack and what it cost.
 type Step struct {
-	// Kind is "rate" (a scenario rate) or "probe" (a max-rate search step).
-	Kind string `json:"kind"`
+	// Kind is "rate" (a scenario rate), "probe" (a max-rate search step)
+	// or "capacity" (a capacity probe of a cost curve).
+	Kind StepKind `json:"kind"`
 	// Repetition counts from 1.
 	Repetition int `json:"repetition"`
 	// Index counts the variant's steps from 1.
@@ -390,11 +386,6 @@ type Step struct {
 	// Quota is the share of one core the server was held to during the
 	// step (capacity probes); 0 means none.
 	Quota float64 `json:"cpu_quota,omitempty"`
-	// t0 is Started with Go's monotonic clock reading kept (not written):
-	// request timestamps and marks are compared against it, so a
-	// wall-clock adjustment during the step cannot move a request into
-	// another phase.
-	t0 time.Time
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`
@@ -501,51 +492,4 @@ type MaxRate struct {
 	// instance count, as in Step.
 	AddedLatency time.Duration `json:"added_store_latency_ns,omitempty"`
 	Instances    int           `json:"instances,omitempty"`
-}
-
-// Write writes r as indented JSON to path, via a temporary file so a
-// reader never sees half a file.
-func (r *Results) Write(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	return os.Rename(tmp, path)
-}
-
-// ErrSchema means results.json is not of the schema this code reads.
-var ErrSchema = errors.New("unsupported results schema")
-
-// Load reads a results.json written by Write. It refuses a file whose
-// "schema" field is missing or neither Schema nor SchemaV1, and fields
-// it does not know. The Schema field keeps the value read, so a caller
-// can tell a v1 run (no cost curve) from a v2 one.
-func Load(path string) (*Results, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("results: %w", err)
-	}
-	var head struct {
-		Schema *string `json:"schema"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("results %s: %w", path, err)
-	}
-	switch {
-	case head.Schema == nil:
-		return nil, fmt.Errorf("results %s: field \"schema\" missing, want %q: %w", path, Schema, ErrSchema)
-	case *head.Schema != Schema && *head.Schema != SchemaV1:
-		return nil, fmt.Errorf("results %s: field \"schema\" is %q, want %q or %q: %w", path, *head.Schema, Schema, SchemaV1, ErrSchema)
-	}
-	var r Results
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("results %s: %w", path, err)
-	}
-	return &r, nil
 }

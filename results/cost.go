@@ -1,4 +1,4 @@
-package loadtest
+package results
 
 import "time"
 
@@ -209,4 +209,35 @@ type ProcCounters struct {
 	VoluntarySw     uint64 `json:"voluntary_switches"`
 	InvoluntarySw   uint64 `json:"involuntary_switches"`
 	ThreadsObserved int    `json:"threads"`
+}
+
+// Add sums o into c.
+func (c *ProcCounters) Add(o ProcCounters) {
+	c.ReadSyscalls += o.ReadSyscalls
+	c.WriteSyscalls += o.WriteSyscalls
+	c.BytesRead += o.BytesRead
+	c.BytesWritten += o.BytesWritten
+	c.VoluntarySw += o.VoluntarySw
+	c.InvoluntarySw += o.InvoluntarySw
+	c.ThreadsObserved += o.ThreadsObserved
+}
+
+// Minus is the delta c − a of two readings; a counter that went down (a
+// thread exited between them) counts 0.
+func (c ProcCounters) Minus(a ProcCounters) ProcCounters {
+	sub := func(x, y uint64) uint64 {
+		if x < y {
+			return 0
+		}
+		return x - y
+	}
+	return ProcCounters{
+		ReadSyscalls:    sub(c.ReadSyscalls, a.ReadSyscalls),
+		WriteSyscalls:   sub(c.WriteSyscalls, a.WriteSyscalls),
+		BytesRead:       sub(c.BytesRead, a.BytesRead),
+		BytesWritten:    sub(c.BytesWritten, a.BytesWritten),
+		VoluntarySw:     sub(c.VoluntarySw, a.VoluntarySw),
+		InvoluntarySw:   sub(c.InvoluntarySw, a.InvoluntarySw),
+		ThreadsObserved: c.ThreadsObserved,
+	}
 }

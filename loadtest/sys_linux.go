@@ -1,0 +1,68 @@
+//go:build linux
+
+package loadtest
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file holds what only Linux offers the runner: CPU affinity, and
+// a child that dies with its parent. Other systems get sys_other.go.
+
+// unmeasured lists what this system cannot measure; Linux measures all.
+func unmeasured() []string { return nil }
+
+// serverProcAttr puts a server in its own process group, so Ctrl-C
+// reaches the runner only, which then stops the server itself after
+// writing results; Pdeathsig makes a killed runner leave no server
+// behind.
+func serverProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// allowedCPUs lists the CPUs this process may run on.
+func allowedCPUs() []int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil
+	}
+	var cpus []int
+	for i := 0; i < 1024; i++ {
+		if set.IsSet(i) {
+			cpus = append(cpus, i)
+		}
+	}
+	return cpus
+}
+
+// pinTasks holds every thread of process pid (0: this process) to cpus.
+// Threads created later inherit the mask of the thread creating them.
+func pinTasks(pid int, cpus []int) error {
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	dir := "/proc/self/task"
+	if pid != 0 {
+		dir = fmt.Sprintf("/proc/%d/task", pid)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("pin thread %d to CPUs %v: %w", tid, cpus, err)
+		}
+	}
+	return nil
+}
