@@ -21,7 +21,7 @@ import (
 	"github.com/authbench/authbench/jwtauth"
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/server"
-	"github.com/authbench/authbench/sessionauth"
+	"github.com/authbench/authbench/variants"
 )
 
 // serveConfig is everything "authbench serve" is told on its command line.
@@ -49,13 +49,29 @@ type serveConfig struct {
 	shutdownTimeout  time.Duration
 	refreshInterval  time.Duration
 	debugRuntime     bool
+	shortTTL         time.Duration
+	maxStaleness     time.Duration
 }
 
-var backendNames = []string{"jwt", "jwt-blacklist", "session", "session-memory", "none"}
-
 // usesRedis reports whether backend keeps state in Redis, so that serve
-// must find or start one.
-func usesRedis(backend string) bool { return backend == "jwt-blacklist" || backend == "session" }
+// must find or start one, and whether it reads it through go-redis's
+// client-side cache (which needs a standalone Redis).
+func usesRedis(backend string) (redis, cached bool) {
+	v, err := variants.Lookup(backend)
+	if err != nil {
+		return false, false
+	}
+	return v.Store == variants.RedisStore || v.Store == variants.CachedRedisStore, v.Store == variants.CachedRedisStore
+}
+
+// backendsHelp lists the registry's variants for --help, one a line.
+func backendsHelp() string {
+	var b strings.Builder
+	for _, v := range variants.All() {
+		fmt.Fprintf(&b, "  %-21s %s\n", v.Name, v.Summary)
+	}
+	return b.String()
+}
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c serveConfig
@@ -66,25 +82,19 @@ POST /auth/logout, POST /admin/revoke-user, GET /healthz) with one backend,
 until SIGINT or SIGTERM, then shuts down gracefully.
 
 Backends:
-  jwt            stateless JWT (golang-jwt/jwt/v5): no store; logout cannot
-                 revoke a copied token before it expires
-  jwt-blacklist  JWT plus the article's Redis blacklist: one Redis round trip
-                 per request; logout and revoke-user take effect at once
-  session        server-side sessions (gorilla/sessions on Redis): the cookie
-                 holds only a session ID; one Redis round trip per request
-  session-memory the same sessions held in this process's memory: no Redis
-                 and no round trip, but a session works only on the instance
-                 that issued it (sticky sessions) and is lost on restart
-  none           no authentication at all: the baseline for measurements
-
-Redis (for jwt-blacklist and session; the other backends never connect to
+`+backendsHelp()+`
+Redis (for the variants that keep state in it; the others never connect to
 one) is taken from --redis-addr or $REDIS_ADDR; without one, authbench starts
 its own: a testcontainers Redis where Docker runs, else a local redis-server
 on a free port, else an embedded in-process Redis (labelled as such: its
 figures are not a network store's). --redis-addrs or $REDIS_ADDRS (several
 host:port, comma-separated) names a Redis Cluster instead: every key of a
 user carries the user's hash tag, so each request still costs one round
-trip, to the master holding that user's slot.
+trip, to the master holding that user's slot. The -cached variants and
+jwt-epoch read Redis through go-redis's client-side cache, which needs a
+single Redis (not a cluster); --max-staleness bounds how old a cached
+answer may be, and so how long a revoked credential can still pass when
+invalidations stop arriving.
 
 Example:
   authbench serve --backend session --addr 127.0.0.1:8080 --bcrypt-cost 4
@@ -92,7 +102,7 @@ Example:
        -d '{"username":"user-1","password":"password"}' localhost:8080/auth/login
   curl -s -b jar localhost:8080/api/me
   authbench serve --backend session --redis-addrs 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003`, stdout)
-	fs.StringVar(&c.backend, "backend", "jwt", "backend: "+strings.Join(backendNames, ", "))
+	fs.StringVar(&c.backend, "backend", "jwt", "backend: "+strings.Join(variants.Names(), ", "))
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one; the chosen address is printed)")
 	fs.StringVar(&c.redisAddr, "redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` (default $REDIS_ADDR; empty: start one, see above)")
 	fs.StringVar(&c.redisAddrs, "redis-addrs", os.Getenv(redisprov.EnvAddrs), "Redis Cluster nodes, comma-separated `host:port,...` (default $REDIS_ADDRS); not with --redis-addr")
@@ -103,6 +113,8 @@ Example:
 	fs.StringVar(&c.audience, "audience", "authbench", "JWT aud claim issued and required")
 	fs.DurationVar(&c.accessTTL, "access-ttl", 15*time.Minute, "JWT access-token lifetime (the article: 15m)")
 	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 7*24*time.Hour, "JWT refresh-token lifetime")
+	fs.DurationVar(&c.shortTTL, "short-ttl", variants.DefaultShortTTL, "jwt-short's access-token lifetime: its revocation window")
+	fs.DurationVar(&c.maxStaleness, "max-staleness", variants.DefaultMaxStaleness, "how old a cached answer of a -cached variant or jwt-epoch may be (go-redis client-side cache MaxStaleness)")
 	fs.DurationVar(&c.leeway, "leeway", 0, "JWT clock-skew allowance for exp, nbf and iat")
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", 15*time.Minute, "session idle timeout, sliding (matches the access token); session and session-memory")
 	fs.DurationVar(&c.absoluteTimeout, "absolute-timeout", 7*24*time.Hour, "session absolute timeout (matches the refresh token); session and session-memory")
@@ -132,9 +144,16 @@ func (c *serveConfig) validate() error {
 			return fmt.Errorf("--redis-addrs %q: %w", c.redisAddrs, err)
 		}
 	}
+	if _, cached := usesRedis(c.backend); cached && c.redisAddrs != "" {
+		return fmt.Errorf("--backend %s reads Redis through go-redis's client-side cache, which works on a single Redis only, not on the cluster --redis-addrs names", c.backend)
+	}
 	switch {
-	case !slices.Contains(backendNames, c.backend):
-		return fmt.Errorf("--backend %q: want one of %s", c.backend, strings.Join(backendNames, ", "))
+	case !slices.Contains(variants.Names(), c.backend):
+		return fmt.Errorf("--backend %q: want one of %s", c.backend, strings.Join(variants.Names(), ", "))
+	case c.shortTTL < time.Second:
+		return fmt.Errorf("--short-ttl %s: need at least 1s (exp has whole seconds)", c.shortTTL)
+	case c.maxStaleness <= 0:
+		return fmt.Errorf("--max-staleness %s: must be positive; an unbounded cache could accept a revoked credential forever", c.maxStaleness)
 	case c.redisAddr != "" && c.redisAddrs != "":
 		return fmt.Errorf("--redis-addr %s and --redis-addrs %s: give one Redis or one cluster, not both (check $REDIS_ADDR and $REDIS_ADDRS)", c.redisAddr, c.redisAddrs)
 	case strings.ContainsAny(c.redisPrefix, "{}"):
@@ -169,8 +188,10 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	}
 
 	var rdb redis.UniversalClient
+	var caching *redis.Client
+	stateful, cached := usesRedis(c.backend) // a cached one on a cluster is refused by validate
 	switch {
-	case usesRedis(c.backend) && c.redisAddrs != "":
+	case stateful && c.redisAddrs != "":
 		addrs, _ := redisprov.ParseAddrs(c.redisAddrs) // checked by validate
 		cl, err := redisprov.GivenCluster(ctx, addrs, c.redisPrefix)
 		if err != nil {
@@ -181,19 +202,23 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 		defer cc.Close()
 		rdb, c.redisPrefix = cc, cl.Prefix
 		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", cl.Label(), cl.Prefix)
-	case usesRedis(c.backend):
+	case stateful:
 		r, err := redisprov.Start(ctx, redisprov.Options{Addr: c.redisAddr, Prefix: c.redisPrefix, Log: stderr})
 		if err != nil {
 			return err
 		}
 		defer r.Close()
+		if cached {
+			caching = redis.NewClient(redisprov.CachingClientOptions(r.Addr, c.maxStaleness))
+			defer caching.Close()
+		}
 		client := r.Client()
 		defer client.Close()
 		rdb, c.redisPrefix = client, r.Prefix
 		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", r.Label(), r.Prefix)
 	}
 
-	backend, err := newBackend(c, rdb)
+	backend, err := newBackend(c, rdb, caching)
 	if err != nil {
 		return err
 	}
@@ -257,56 +282,38 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// newBackend builds the backend c names; rdb is nil for the stateless ones.
-func newBackend(c serveConfig, rdb redis.UniversalClient) (authbench.Backend, error) {
-	switch c.backend {
-	case "none":
-		return server.NoAuth{}, nil
-	case "session", "session-memory":
-		var key []byte
-		if c.sessionKeyFile != "" {
-			b, err := os.ReadFile(c.sessionKeyFile)
-			if err != nil {
-				return nil, fmt.Errorf("--session-key-file: %w", err)
-			}
-			key = []byte(strings.TrimRight(string(b), "\r\n"))
-		}
-		cfg := sessionauth.Config{
-			IdleTimeout:     c.idleTimeout,
-			AbsoluteTimeout: c.absoluteTimeout,
-			Unsigned:        c.sessionUnsigned,
-			HashKey:         key,
-		}
-		if c.backend == "session-memory" {
-			cfg.Memory = true
-		} else {
-			cfg.Client, cfg.Prefix = rdb, c.redisPrefix
-		}
-		return sessionauth.New(cfg)
-	}
-	var keys *jwtauth.Keys
-	var err error
-	if c.keyFile != "" {
-		keys, err = jwtauth.LoadKeys(c.alg, c.keyFile)
-	} else {
-		keys, err = jwtauth.GenerateKeys(c.alg)
-	}
+// newBackend builds the backend c names through the variant registry;
+// rdb is nil for the variants without a Redis, caching for those that do
+// not read through the client-side cache.
+func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client) (authbench.Backend, error) {
+	v, err := variants.Lookup(c.backend)
 	if err != nil {
-		return nil, fmt.Errorf("--alg %s: %w", c.alg, err)
+		return nil, err
 	}
-	cfg := jwtauth.Config{
-		Keys:       keys,
-		Issuer:     c.issuer,
-		Audience:   c.audience,
-		AccessTTL:  c.accessTTL,
-		RefreshTTL: c.refreshTTL,
-		Leeway:     c.leeway,
+	cfg := variants.Config{
+		Issuer: c.issuer, Audience: c.audience,
+		AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL, Leeway: c.leeway, ShortTTL: c.shortTTL,
+		IdleTimeout: c.idleTimeout, AbsoluteTimeout: c.absoluteTimeout, Unsigned: c.sessionUnsigned,
+		Redis: rdb, CachingRedis: caching, Prefix: c.redisPrefix, MaxStaleness: c.maxStaleness,
 	}
-	if c.backend == "jwt-blacklist" {
-		cfg.Blacklist = rdb
-		cfg.Prefix = c.redisPrefix
+	if c.sessionKeyFile != "" {
+		b, err := os.ReadFile(c.sessionKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--session-key-file: %w", err)
+		}
+		cfg.HashKey = []byte(strings.TrimRight(string(b), "\r\n"))
 	}
-	return jwtauth.New(cfg)
+	if v.JWT {
+		if c.keyFile != "" {
+			cfg.Keys, err = jwtauth.LoadKeys(c.alg, c.keyFile)
+		} else {
+			cfg.Keys, err = jwtauth.GenerateKeys(c.alg)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--alg %s: %w", c.alg, err)
+		}
+	}
+	return v.New(cfg)
 }
 
 // debugRuntimePath is the route --debug-runtime adds.

@@ -27,7 +27,10 @@ func TestServeFlagErrors(t *testing.T) {
 		want string // substring of the error
 	}{
 		{"unknown backend", []string{"--backend", "ldap"}, `--backend "ldap"`},
-		{"unknown backend lists session-memory", []string{"--backend", "sessions"}, "jwt, jwt-blacklist, session, session-memory, none"},
+		{"unknown backend lists every variant", []string{"--backend", "sessions"}, "none, jwt, jwt-short, jwt-epoch, jwt-blacklist-cached, jwt-blacklist, session-cached, session, session-memory"},
+		{"cached variant on a cluster", []string{"--backend", "session-cached", "--redis-addrs", "127.0.0.1:2"}, "single Redis only"},
+		{"zero staleness", []string{"--max-staleness", "0s"}, "--max-staleness 0s"},
+		{"short ttl under a second", []string{"--short-ttl", "500ms"}, "--short-ttl 500ms"},
 		{"debug-runtime takes no value", []string{"--debug-runtime=yes"}, "debug-runtime"},
 		{"unknown flag", []string{"--nope"}, "flag provided but not defined: -nope"},
 		{"bad duration", []string{"--access-ttl", "15"}, "access-ttl"},
@@ -231,6 +234,49 @@ func TestServeOnCluster(t *testing.T) {
 			}
 			if r = srv.send(t, http.MethodGet, "/api/me", "", login...); r.code != http.StatusUnauthorized {
 				t.Fatalf("me with the logged-out cookie: %d %s, want 401", r.code, r.body)
+			}
+		})
+	}
+}
+
+// TestServeCachedVariants serves the variants that read Redis through
+// go-redis's client-side cache on a redis-server serve starts itself:
+// login, /api/me twice (the second from the cache), logout, and the
+// logged-out credential refused within --max-staleness.
+func TestServeCachedVariants(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("no redis-server on PATH (apt-get install redis-server)")
+	}
+	t.Setenv("REDIS_ADDR", "")
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent") // a local redis-server, not a container
+	const staleness = 300 * time.Millisecond
+	for _, backend := range []string{"jwt-epoch", "jwt-blacklist-cached", "session-cached"} {
+		t.Run(backend, func(t *testing.T) {
+			srv := startServe(t, "--backend", backend, "--max-staleness", staleness.String())
+			r := srv.send(t, http.MethodPost, "/auth/login", `{"username":"user-2","password":"password"}`)
+			if r.code != http.StatusOK {
+				t.Fatalf("login: %d %s", r.code, r.body)
+			}
+			login := r.cookies
+			for range 2 {
+				if r = srv.send(t, http.MethodGet, "/api/me", "", login...); r.code != http.StatusOK {
+					t.Fatalf("me: %d %s", r.code, r.body)
+				}
+			}
+			if r = srv.send(t, http.MethodPost, "/auth/logout", "", login...); r.code != http.StatusNoContent {
+				t.Fatalf("logout: %d %s", r.code, r.body)
+			}
+			loggedOut := time.Now()
+			for {
+				asked := time.Now()
+				r = srv.send(t, http.MethodGet, "/api/me", "", login...)
+				if r.code == http.StatusUnauthorized {
+					break
+				}
+				if asked.Sub(loggedOut) > staleness {
+					t.Fatalf("logged-out credential still answered %d %v after logout, past --max-staleness %v", r.code, asked.Sub(loggedOut), staleness)
+				}
+				time.Sleep(5 * time.Millisecond)
 			}
 		})
 	}
