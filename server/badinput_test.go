@@ -29,7 +29,7 @@ func (e *env) claims(user string) claims {
 			Audience:  jwt.ClaimStrings{"authbench"},
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(accessTTL)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(e.v.ttl())),
 			ID:        "forged-" + user,
 		},
 		Use:          "access",

@@ -10,16 +10,18 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/authbench/authbench"
 	"github.com/authbench/authbench/jwtauth"
+	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/server"
 	"github.com/authbench/authbench/sessionauth"
+	registry "github.com/authbench/authbench/variants"
 )
 
 const (
@@ -39,7 +41,17 @@ type variant struct {
 	// cluster: the store is a Redis Cluster (redistest.Cluster), not a
 	// single Redis.
 	cluster bool
+	// cached: the variant reads Redis through go-redis's client-side
+	// cache, so a revocation reaches it within cacheBound, not at once.
+	cached bool
 }
+
+// shortTTL is jwt-short's access TTL in these tests; cacheBound the
+// MaxStaleness of the cached variants.
+const (
+	shortTTL   = time.Minute
+	cacheBound = 300 * time.Millisecond
+)
 
 func variants() []variant {
 	return []variant{
@@ -54,7 +66,25 @@ func variants() []variant {
 		{name: "session-memory", stateful: true, cookie: sessionauth.Cookie},
 		{name: "jwt-blacklist/cluster", alg: "HS256", stateful: true, cookie: jwtauth.AccessCookie, cluster: true},
 		{name: "session/cluster", stateful: true, cookie: sessionauth.Cookie, cluster: true},
+		{name: "jwt-short", alg: "HS256", cookie: jwtauth.AccessCookie},
+		{name: "jwt-epoch", alg: "HS256", stateful: true, cookie: jwtauth.AccessCookie, cached: true},
+		{name: "jwt-blacklist-cached", alg: "HS256", stateful: true, cookie: jwtauth.AccessCookie, cached: true},
+		{name: "session-cached", stateful: true, cookie: sessionauth.Cookie, cached: true},
 	}
+}
+
+// base is the registry name of v: its name before any "/<flavour>".
+func (v variant) base() string {
+	b, _, _ := strings.Cut(v.name, "/")
+	return b
+}
+
+// ttl is v's access-token lifetime (and a session's idle timeout).
+func (v variant) ttl() time.Duration {
+	if v.base() == "jwt-short" {
+		return shortTTL
+	}
+	return accessTTL
 }
 
 func (v variant) isJWT() bool { return v.alg != "" }
@@ -163,46 +193,46 @@ func fmtHex(b []byte) string {
 	return string(out)
 }
 
-// newEnv builds v's backend on rdb (ignored by stateless jwt and by
-// session-memory) behind the handler set, with an injected clock. Users:
-// 100, bcrypt cost 4 (the minimum: the password check is not what these
-// tests are about).
+// newEnv builds v's backend through the variant registry on rdb (ignored
+// by the variants without a Redis; the cached ones get a caching client
+// of their own to the same server) behind the handler set, with an
+// injected clock. Users: 100, bcrypt cost 4 (the minimum: the password
+// check is not what these tests are about).
 func newEnv(tb testing.TB, v variant, rdb redis.UniversalClient, prefix string) *env {
 	tb.Helper()
 	e := &env{v: v, clk: newClock()}
-	var backend authbench.Backend
-	var err error
+	reg, err := registry.Lookup(v.base())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := registry.Config{
+		AccessTTL: accessTTL, RefreshTTL: refreshTTL, ShortTTL: shortTTL,
+		IdleTimeout: accessTTL, AbsoluteTimeout: refreshTTL,
+		Unsigned: v.name == "session/unsigned",
+		Redis:    rdb, Prefix: prefix, MaxStaleness: cacheBound, Now: e.clk.Now,
+	}
 	if v.isJWT() {
 		path, s := writeKey(tb, v.alg)
 		e.signer = s
-		keys, err := jwtauth.LoadKeys(v.alg, path)
-		if err != nil {
+		if cfg.Keys, err = jwtauth.LoadKeys(v.alg, path); err != nil {
 			tb.Fatalf("LoadKeys(%s): %v", v.alg, err)
 		}
-		cfg := jwtauth.Config{Keys: keys, AccessTTL: accessTTL, RefreshTTL: refreshTTL, Now: e.clk.Now}
-		if v.stateful {
-			cfg.Blacklist, cfg.Prefix = rdb, prefix
+	}
+	if reg.Store == registry.CachedRedisStore {
+		plain, ok := rdb.(*redis.Client)
+		if !ok {
+			tb.Fatalf("%s needs a single Redis, got %T", v.name, rdb)
 		}
-		backend, err = jwtauth.New(cfg)
-		if err != nil {
-			tb.Fatal(err)
-		}
-	} else {
-		cfg := sessionauth.Config{
-			Client: rdb, Prefix: prefix, Now: e.clk.Now,
-			IdleTimeout: accessTTL, AbsoluteTimeout: refreshTTL,
-			Unsigned: v.name == "session/unsigned",
-		}
-		if v.inMemory() {
-			cfg.Client, cfg.Prefix, cfg.Memory = nil, "", true
-		}
-		backend, err = sessionauth.New(cfg)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if got := backend.Info().Name; v.inMemory() && got != "session-memory" {
-			tb.Fatalf("Info().Name = %q, want session-memory", got)
-		}
+		caching := redis.NewClient(redisprov.CachingClientOptions(plain.Options().Addr, cacheBound))
+		tb.Cleanup(func() { _ = caching.Close() })
+		cfg.CachingRedis = caching
+	}
+	backend, err := reg.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if got := backend.Info().Name; got != v.base() {
+		tb.Fatalf("Info().Name = %q, want %q", got, v.base())
 	}
 	users, err := server.NewUsers(100, "password", 4)
 	if err != nil {
@@ -213,6 +243,25 @@ func newEnv(tb testing.TB, v variant, rdb redis.UniversalClient, prefix string) 
 		tb.Fatal(err)
 	}
 	return e
+}
+
+// wantRefused asserts that c's request now gets want: at once, or for a
+// cached variant within cacheBound (its stated revocation bound; the
+// invalidation usually lands within milliseconds).
+func wantRefused(tb testing.TB, v variant, what string, c *client, method, path string, want int) {
+	tb.Helper()
+	start := time.Now()
+	for {
+		asked := time.Now()
+		r := c.do(method, path, "")
+		if r.code == want {
+			return
+		}
+		if !v.cached || asked.Sub(start) > cacheBound {
+			tb.Fatalf("%s: status %d, want %d (body %s)", what, r.code, want, r.body)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 const adminToken = "test-admin-token-0123456789"

@@ -391,8 +391,14 @@ func (s *Store) load(c context.Context, id string, now int64) (record, error) {
 		return rec, nil
 	}
 	// The verdict stands whether or not the delete succeeds: the key's
-	// TTL removes it anyway.
-	_ = s.destroy(c, id)
+	// TTL removes it anyway. Through a client-side cache the record may be
+	// a copy from before this instance's own last touch (its invalidation
+	// is applied asynchronously, within the cache's bound), so the session
+	// is not deleted on that evidence: the TTL, set from the real record,
+	// collects it.
+	if s.staleness == 0 {
+		_ = s.destroy(c, id)
+	}
 	return record{}, fmt.Errorf("%w: session reached its %s timeout", authbench.ErrExpired, why)
 }
 
