@@ -267,49 +267,7 @@ func (r *runner) run(ctx context.Context) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r.prog = newProgress(r.log, r.cfg.Terminal)
 
-	passes := make([]passSpec, 0, len(variants))
-	for _, v := range variants {
-		// The outage counts the servers' goroutines before and after.
-		passes = append(passes, passSpec{variant: v, instances: 1, backend: sc.Backend, debug: sc.Kind() == results.KindStoreOutage})
-	}
-	switch sc.Kind() {
-	case results.KindRevocation:
-		return r.runRevocation(ctx, variants)
-	case results.KindScaleOut:
-		return r.runScaleOut(ctx, variants)
-	case results.KindStoreLatency:
-		return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
-			for _, d := range sc.StoreLatency.Added {
-				if ctx.Err() != nil {
-					return
-				}
-				if err := r.proxy.SetLatency(d.D()); err != nil {
-					r.note("store latency not applied: " + err.Error())
-					return
-				}
-				r.addedLatency = d.D()
-				fmt.Fprintf(r.log, "loadtest: store latency +%v (repetition %d)\n", d.D(), rep)
-				if rep == 1 {
-					r.measureRTT(ctx, d.D())
-				}
-				for _, lv := range live {
-					r.runRepetition(ctx, lv, rep)
-				}
-			}
-		})
-	case results.KindStoreOutage:
-		return r.runLive(ctx, passes, r.eachRate(ctx, r.outageStep))
-	case results.KindRefreshStorm:
-		return r.runLive(ctx, passes, r.eachRate(ctx, r.stormStep))
-	}
-	if sc.Curve != nil {
-		return r.runLive(ctx, passes, r.curveRound(ctx))
-	}
-	return r.runLive(ctx, passes, func(rep int, live []*liveVariant) {
-		for _, lv := range live {
-			r.runRepetition(ctx, lv, rep)
-		}
-	})
+	return kindEntryOf(sc).kind.run(ctx, r, variants)
 }
 
 // eachRate is a repetition that runs step once per variant and rate.

@@ -17,12 +17,11 @@ func Summary(w io.Writer, r *results.Results) {
 	fmt.Fprintf(w, "\nrun %s  redis: %s  pinning: %s\n", r.RunID, orDash(r.Redis.Label), pinSummary(r.Pinning))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// The kind's own dimension, when it has one, is the second column.
-	dim, dimOf := "", func(results.Step) string { return "" }
-	switch r.Kind {
-	case results.KindStoreLatency:
-		dim, dimOf = "store +\t", func(s results.Step) string { return s.AddedLatency.String() + "\t" }
-	case results.KindScaleOut:
-		dim, dimOf = "instances\t", func(s results.Step) string { return fmt.Sprintf("%d\t", max(s.Instances, 1)) }
+	ts := kindNamed(r.Kind).summary()
+	col := ts.column
+	dim, dimOf, at := "", func(results.Step) string { return "" }, func(results.MaxRate) string { return "" }
+	if col != nil {
+		dim, dimOf, at = col.head+"\t", func(s results.Step) string { return col.cell(s) + "\t" }, col.at
 	}
 	if r.Cost != nil {
 		// A curve has dozens of steps per variant: the terminal shows
@@ -41,7 +40,7 @@ func Summary(w io.Writer, r *results.Results) {
 		}
 		return
 	}
-	if len(r.Variants) > 0 && r.Kind != results.KindRevocation {
+	if len(r.Variants) > 0 && !ts.noSteps {
 		fmt.Fprintln(tw, "variant\t"+dim+"step\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
 	}
 	for _, v := range r.Variants {
@@ -74,14 +73,7 @@ func Summary(w io.Writer, r *results.Results) {
 			if m.GeneratorBound {
 				flag = " (GENERATOR-BOUND: the generator's limit, not necessarily the server's)"
 			}
-			at := ""
-			if r.Kind == results.KindStoreLatency {
-				at = fmt.Sprintf(" at store +%v", m.AddedLatency)
-			}
-			if r.Kind == results.KindScaleOut {
-				at = fmt.Sprintf(" on %d instance(s)", max(m.Instances, 1))
-			}
-			fmt.Fprintf(w, "max rate %s%s rep %d: %.0f/s meets the SLO, %.0f/s fails (%d probes)%s\n", v.Label(), at, m.Repetition, m.Rate, m.FailedAt, m.Probes, flag)
+			fmt.Fprintf(w, "max rate %s%s rep %d: %.0f/s meets the SLO, %.0f/s fails (%d probes)%s\n", v.Label(), at(m), m.Repetition, m.Rate, m.FailedAt, m.Probes, flag)
 		}
 		for _, o := range v.Outages {
 			fmt.Fprintf(w, "outage %s step %d: Redis cut %v..%v; %s; first success %s and steady %s after restore; %s\n",

@@ -68,7 +68,7 @@ func build(s *Summary, charts []Chart, sections []section) document {
 	d := document{
 		Title:    "authbench report: " + r.RunID,
 		Subtitle: subtitle(s),
-		Steady:   s.Kind == results.KindSteady,
+		Steady:   kindReportOf(s.Kind).steady,
 		Env:      environment(s),
 		Sections: sections,
 	}
@@ -102,14 +102,16 @@ func build(s *Summary, charts []Chart, sections []section) document {
 func subtitle(sum *Summary) string {
 	r := sum.R
 	sc := r.Scenario
-	if q := sc.Revocation; q != nil && sum.Kind == results.KindRevocation {
-		return fmt.Sprintf("Scenario %q (%s): revocation window, %s per variant and action (%s) on %s per variant, the old cookie replayed every %s for up to %s; no load runs meanwhile.",
-			sc.Name, r.ScenarioFile, plural(q.Trials, "trial"), strings.Join(q.Actions, ", "), plural(q.Instances, "instance"), time.Duration(q.Poll), time.Duration(q.Timeout))
+	k := kindReportOf(sum.Kind)
+	if k.subtitle != nil {
+		if s, ok := k.subtitle(r); ok {
+			return s
+		}
 	}
 	s := fmt.Sprintf("Scenario %q (%s): %d users, mix me %s%% / refresh %s%% / login+logout %s%%, %s per step",
 		sc.Name, r.ScenarioFile, sc.Users, num(sc.Mix.Me, 0), num(sc.Mix.Refresh, 0), num(sc.Mix.LoginLogout, 0), time.Duration(sc.Duration))
 	switch {
-	case r.Cost != nil && sum.Kind == results.KindSteady:
+	case r.Cost != nil && k.steady:
 		s += curveLine(r)
 	case sc.Repetitions > 1:
 		s += fmt.Sprintf(", %d repetitions (cells: median (min–max))", sc.Repetitions)
@@ -120,30 +122,8 @@ func subtitle(sum *Summary) string {
 // kindLine describes what a trade-off scenario varies, after the
 // subtitle; "" for a steady run.
 func kindLine(s *Summary) string {
-	sc := s.R.Scenario
-	switch {
-	case s.Kind == results.KindStoreLatency && sc.StoreLatency != nil:
-		var ds []string
-		for _, d := range sc.StoreLatency.Added {
-			ds = append(ds, "+"+time.Duration(d).String())
-		}
-		return " Store latency: every step is repeated with " + strings.Join(ds, ", ") + " added to each round trip between the servers and Redis."
-	case s.Kind == results.KindStoreOutage && sc.Outage != nil:
-		q := sc.Outage
-		return fmt.Sprintf(" Store outage: %s of load, then Redis unreachable for %s, then %s more with it restored; timeline in %s slices.", time.Duration(q.Before), time.Duration(q.Window), time.Duration(q.After), time.Duration(q.Bucket))
-	case s.Kind == results.KindScaleOut && sc.ScaleOut != nil:
-		var ns []string
-		for _, n := range sc.ScaleOut.Instances {
-			ns = append(ns, strconv.Itoa(n))
-		}
-		line := " Scale-out: " + strings.Join(ns, ", ") + " server processes per variant, requests spread round-robin"
-		if len(sc.ScaleOut.Sticky) > 0 {
-			line += "; " + strings.Join(sc.ScaleOut.Sticky, ", ") + " also with sticky routing"
-		}
-		return line + "."
-	case s.Kind == results.KindRefreshStorm && sc.RefreshStorm != nil:
-		q := sc.RefreshStorm
-		return fmt.Sprintf(" Refresh storm: every logged-in user refreshes once within %s, after %s of steady load and before %s more.", time.Duration(q.Window), time.Duration(q.Before), time.Duration(q.After))
+	if k := kindReportOf(s.Kind); k.line != nil {
+		return k.line(s.R.Scenario)
 	}
 	return ""
 }
@@ -292,15 +272,10 @@ func environment(s *Summary) []line {
 		add(false, "Store proxy: the servers reached Redis through %s at %s (a GET: %s direct, %s through it).", p.Version, p.Addr, fmtRTT(p.DirectRTT), fmtRTT(p.ProxiedRTT))
 	}
 	servers := "one \"authbench serve\" per variant"
-	switch q := r.Scenario; {
-	case s.Kind == results.KindScaleOut && q.ScaleOut != nil:
-		var ns []string
-		for _, n := range q.ScaleOut.Instances {
-			ns = append(ns, strconv.Itoa(n))
+	if k := kindReportOf(s.Kind); k.servers != nil {
+		if v := k.servers(r.Scenario); v != "" {
+			servers = v
 		}
-		servers = fmt.Sprintf("%s \"authbench serve\" processes per variant, sharing keys and Redis (server CPU summed over them)", strings.Join(ns, ", "))
-	case s.Kind == results.KindRevocation && q.Revocation != nil:
-		servers = fmt.Sprintf("%d \"authbench serve\" processes per variant, sharing keys and Redis, issuing %s access tokens while measuring", q.Revocation.Instances, time.Duration(q.Revocation.MeasureAccessTTL))
 	}
 	if !r.Target.ServerCPUMeasured {
 		add(true, "Server CPU was NOT measured (target mode %s): CPU cells are empty.", r.Target.Mode)
@@ -377,7 +352,7 @@ func probeTable(s *Summary) table {
 		Caption: "Max-rate search probes, in the order run.",
 		Head:    []string{"variant", "repetition", "offered req/s", "achieved req/s", "p99 ms", "errors %", "verdict"},
 	}
-	dim := dimension(s.Kind)
+	dim := dimensionOf(s.Kind)
 	if dim != "" {
 		t.Head = slices.Insert(t.Head, 1, dim)
 	}
@@ -430,57 +405,16 @@ func commandTable(s *Summary) table {
 	return t
 }
 
-// dimension names what a kind varies besides the rate, as a column
-// head; "" when nothing.
-func dimension(kind results.Kind) string {
-	switch kind {
-	case results.KindStoreLatency:
-		return "added store RTT"
-	case results.KindScaleOut:
-		return "instances"
-	}
-	return ""
-}
-
-// dimValue is st's value of its kind's dimension.
-func dimValue(kind results.Kind, st results.Step) string {
-	switch kind {
-	case results.KindStoreLatency:
-		return "+" + st.AddedLatency.String()
-	case results.KindScaleOut:
-		return strconv.Itoa(instancesOf(st.Instances))
-	}
-	return ""
-}
-
-// dimOrder sorts st by its kind's dimension.
-func dimOrder(kind results.Kind, st results.Step) float64 {
-	switch kind {
-	case results.KindStoreLatency:
-		return float64(st.AddedLatency)
-	case results.KindScaleOut:
-		return float64(instancesOf(st.Instances))
-	}
-	return 0
-}
-
 // stepTable is heldTable for a trade-off run: every group of steps that
 // share a variant pass, the kind's dimension, a step kind and a rate,
 // never merging steps measured under different conditions.
 func stepTable(s *Summary) table {
 	r := s.R
 	caption := "Every step, per variant (median (min–max) over repetitions; latencies in ms, CPU in µs per request)."
-	switch s.Kind {
-	case results.KindStoreOutage:
-		caption += " Whole steps: the outage window is included."
-	case results.KindRefreshStorm:
-		caption += " Whole steps: the storm is included."
-	case results.KindScaleOut:
-		caption += " Server CPU is summed over the instances."
-	}
+	caption += kindReportOf(s.Kind).stepsNote
 	t := table{Caption: caption,
 		Head: []string{"variant", "kind", "offered req/s", "achieved req/s", "errors %", "server µs", "Redis µs", "sum µs", "Redis cmds", "p50", "p90", "p95", "p99", "max", "steps (gen-bound)"}}
-	dim := dimension(s.Kind)
+	dim := dimensionOf(s.Kind)
 	if dim != "" {
 		t.Head = slices.Insert(t.Head, 1, dim)
 	}

@@ -45,8 +45,8 @@ func check(r *results.Results) error {
 	if r.RunID == "" {
 		return bad("run_id", "empty")
 	}
-	if r.Kind != "" && !slices.Contains(kinds, r.Kind) {
-		return bad("kind", "%q is not one of %v", r.Kind, kinds)
+	if _, ok := lookupKindReport(r.Kind); r.Kind != "" && !ok {
+		return bad("kind", "%q is not one of %v", r.Kind, kindNames())
 	}
 	seen := map[string]bool{}
 	for i, v := range r.Variants {
@@ -176,10 +176,6 @@ func checkCost(ca *results.CostAnalysis, labels map[string]bool, bad func(field,
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// kinds are the scenario kinds this report renders.
-var kinds = []results.Kind{results.KindSteady, results.KindStoreLatency, results.KindStoreOutage,
-	results.KindRevocation, results.KindScaleOut, results.KindRefreshStorm}
 
 // checkKindFields rejects kind-specific results the sections could only
 // misreport: an outage or storm that names no recorded step, or a time

@@ -60,7 +60,7 @@ func statusName(code string) string {
 // each variant recovered, and whether its servers survived.
 func outageSection(s *Summary) (section, error) {
 	r := s.R
-	sec := section{ID: "store-outage", Title: "Store outage: Redis unreachable under load"}
+	sec := section{ID: string(results.KindStoreOutage), Title: "Store outage: Redis unreachable under load"}
 	window := "the outage"
 	if q := r.Scenario.Outage; q != nil {
 		window = "the " + time.Duration(q.Window).String() + " outage"
@@ -361,4 +361,17 @@ func timelineChart(groups []outageGroup) (string, *plot.Plot, error) {
 	p.Y.Min, p.Y.Max = 0, 110
 	p.Legend.Top = false
 	return title, p, nil
+}
+
+// outageReport is how a store-outage run is reported.
+var outageReport = kindReport{
+	section: outageSection,
+	line: func(sc results.Scenario) string {
+		q := sc.Outage
+		if q == nil {
+			return ""
+		}
+		return fmt.Sprintf(" Store outage: %s of load, then Redis unreachable for %s, then %s more with it restored; timeline in %s slices.", time.Duration(q.Before), time.Duration(q.Window), time.Duration(q.After), time.Duration(q.Bucket))
+	},
+	stepsNote: " Whole steps: the outage window is included.",
 }

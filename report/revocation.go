@@ -115,7 +115,7 @@ func revocationSection(s *Summary) (section, error) {
 	r := s.R
 	b := r.Scenario.Backend
 	accessTTL, refreshTTL := time.Duration(b.AccessTTL), time.Duration(b.RefreshTTL)
-	sec := section{ID: "revocation", Title: "Revocation: how long a revoked credential keeps working"}
+	sec := section{ID: string(results.KindRevocation), Title: "Revocation: how long a revoked credential keeps working"}
 	timeout, measureTTL := time.Duration(0), time.Duration(0)
 	if q := r.Scenario.Revocation; q != nil {
 		timeout, measureTTL = time.Duration(q.Timeout), time.Duration(q.MeasureAccessTTL)
@@ -369,4 +369,25 @@ func revocationChart(groups []revocationGroup, timeout, measureTTL time.Duration
 		p.Y.Max = max(p.Y.Max, measureTTL.Seconds()*1.25)
 	}
 	return p, nil
+}
+
+// revocationReport is how a revocation run is reported: no load runs,
+// so the subtitle describes the trials instead.
+var revocationReport = kindReport{
+	section: revocationSection,
+	subtitle: func(r *results.Results) (string, bool) {
+		sc := r.Scenario
+		q := sc.Revocation
+		if q == nil {
+			return "", false
+		}
+		return fmt.Sprintf("Scenario %q (%s): revocation window, %s per variant and action (%s) on %s per variant, the old cookie replayed every %s for up to %s; no load runs meanwhile.",
+			sc.Name, r.ScenarioFile, plural(q.Trials, "trial"), strings.Join(q.Actions, ", "), plural(q.Instances, "instance"), time.Duration(q.Poll), time.Duration(q.Timeout)), true
+	},
+	servers: func(q results.Scenario) string {
+		if q.Revocation == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d \"authbench serve\" processes per variant, sharing keys and Redis, issuing %s access tokens while measuring", q.Revocation.Instances, time.Duration(q.Revocation.MeasureAccessTTL))
+	},
 }

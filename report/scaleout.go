@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -87,7 +89,7 @@ func scaleCells(v results.VariantResult) []scaleCell {
 // correctness without sticky routing, CPU per request, the store's load.
 func scaleOutSection(s *Summary) (section, error) {
 	r := s.R
-	sec := section{ID: "scale-out", Title: "Scale-out: several server processes behind one load balancer"}
+	sec := section{ID: string(results.KindScaleOut), Title: "Scale-out: several server processes behind one load balancer"}
 	search := false
 	for _, v := range r.Variants {
 		search = search || len(v.MaxRate) > 0
@@ -310,4 +312,58 @@ func (instanceTicks) Ticks(lo, hi float64) []plot.Tick {
 		out = append(out, plot.Tick{Value: n, Label: fmt.Sprint(n)})
 	}
 	return out
+}
+
+// scaleOutReport is how a scale-out run is reported: its steps vary by
+// the number of server processes.
+var scaleOutReport = kindReport{
+	section: scaleOutSection,
+	line: func(sc results.Scenario) string {
+		if sc.ScaleOut == nil {
+			return ""
+		}
+		var ns []string
+		for _, n := range sc.ScaleOut.Instances {
+			ns = append(ns, strconv.Itoa(n))
+		}
+		line := " Scale-out: " + strings.Join(ns, ", ") + " server processes per variant, requests spread round-robin"
+		if len(sc.ScaleOut.Sticky) > 0 {
+			line += "; " + strings.Join(sc.ScaleOut.Sticky, ", ") + " also with sticky routing"
+		}
+		return line + "."
+	},
+	servers: func(q results.Scenario) string {
+		if q.ScaleOut == nil {
+			return ""
+		}
+		var ns []string
+		for _, n := range q.ScaleOut.Instances {
+			ns = append(ns, strconv.Itoa(n))
+		}
+		return fmt.Sprintf("%s \"authbench serve\" processes per variant, sharing keys and Redis (server CPU summed over them)", strings.Join(ns, ", "))
+	},
+	stepsNote: " Server CPU is summed over the instances.",
+	dim: &dimension{
+		head:      "instances",
+		value:     func(st results.Step) string { return strconv.Itoa(instancesOf(st.Instances)) },
+		order:     func(st results.Step) float64 { return float64(instancesOf(st.Instances)) },
+		condition: func(_ time.Duration, n int) string { return " on " + plural(instancesOf(n), "instance") },
+		baseline:  fewestInstances,
+	},
+}
+
+// fewestInstances keeps the steps on the fewest instances.
+func fewestInstances(r *results.Results) (func(time.Duration, int) bool, string) {
+	lo, ok := 0, false
+	for _, v := range r.Variants {
+		for _, st := range v.Steps {
+			if n := instancesOf(st.Instances); !ok || n < lo {
+				lo, ok = n, true
+			}
+		}
+	}
+	if !ok {
+		return func(time.Duration, int) bool { return true }, ""
+	}
+	return func(_ time.Duration, n int) bool { return instancesOf(n) == lo }, plural(lo, "instance")
 }

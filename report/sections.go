@@ -39,19 +39,8 @@ type section struct {
 
 // sectionsOf builds the section of s's kind; a steady run has none.
 func sectionsOf(s *Summary) ([]section, error) {
-	var mk func(*Summary) (section, error)
-	switch s.Kind {
-	case results.KindStoreLatency:
-		mk = storeLatencySection
-	case results.KindStoreOutage:
-		mk = outageSection
-	case results.KindRevocation:
-		mk = revocationSection
-	case results.KindScaleOut:
-		mk = scaleOutSection
-	case results.KindRefreshStorm:
-		mk = stormSection
-	default:
+	mk := kindReportOf(s.Kind).section
+	if mk == nil {
 		return nil, nil
 	}
 	sec, err := mk(s)

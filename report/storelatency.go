@@ -77,7 +77,7 @@ func addedLatencies(r *results.Results) []time.Duration {
 // costs each variant, in latency and in capacity.
 func storeLatencySection(s *Summary) (section, error) {
 	r := s.R
-	sec := section{ID: "store-latency", Title: "Store latency: Redis across a network"}
+	sec := section{ID: string(results.KindStoreLatency), Title: "Store latency: Redis across a network"}
 	added := addedLatencies(r)
 	rates := heldRates(r)
 	search := false
@@ -329,4 +329,43 @@ func capacityChart(r *results.Results, cells map[string][]latencyCell) (*plot.Pl
 		}
 		return xys
 	})
+}
+
+// storeLatencyReport is how a store-latency run is reported: its steps
+// vary by the round trip added in front of Redis.
+var storeLatencyReport = kindReport{
+	section: storeLatencySection,
+	line: func(sc results.Scenario) string {
+		if sc.StoreLatency == nil {
+			return ""
+		}
+		var ds []string
+		for _, d := range sc.StoreLatency.Added {
+			ds = append(ds, "+"+time.Duration(d).String())
+		}
+		return " Store latency: every step is repeated with " + strings.Join(ds, ", ") + " added to each round trip between the servers and Redis."
+	},
+	dim: &dimension{
+		head:      "added store RTT",
+		value:     func(st results.Step) string { return "+" + st.AddedLatency.String() },
+		order:     func(st results.Step) float64 { return float64(st.AddedLatency) },
+		condition: func(added time.Duration, _ int) string { return " at +" + added.String() + " store latency" },
+		baseline:  lowestAddedLatency,
+	},
+}
+
+// lowestAddedLatency keeps the steps at the smallest added latency.
+func lowestAddedLatency(r *results.Results) (func(time.Duration, int) bool, string) {
+	lo, ok := time.Duration(0), false
+	for _, v := range r.Variants {
+		for _, st := range v.Steps {
+			if !ok || st.AddedLatency < lo {
+				lo, ok = st.AddedLatency, true
+			}
+		}
+	}
+	if !ok {
+		return func(time.Duration, int) bool { return true }, ""
+	}
+	return func(d time.Duration, _ int) bool { return d == lo }, "+" + lo.String() + " added store latency"
 }

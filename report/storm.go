@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 
@@ -74,7 +75,7 @@ func stormCells(r *results.Results) []stormCell {
 // does to the requests around it.
 func stormSection(s *Summary) (section, error) {
 	r := s.R
-	sec := section{ID: "refresh-storm", Title: "Refresh storm: every user refreshes at once"}
+	sec := section{ID: string(results.KindRefreshStorm), Title: "Refresh storm: every user refreshes at once"}
 	window := ""
 	if q := r.Scenario.RefreshStorm; q != nil {
 		window = " within " + q.Window.D().String()
@@ -205,4 +206,17 @@ func stormChart(cells []stormCell) (*plot.Plot, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// stormReport is how a refresh-storm run is reported.
+var stormReport = kindReport{
+	section: stormSection,
+	line: func(sc results.Scenario) string {
+		q := sc.RefreshStorm
+		if q == nil {
+			return ""
+		}
+		return fmt.Sprintf(" Refresh storm: every logged-in user refreshes once within %s, after %s of steady load and before %s more.", time.Duration(q.Window), time.Duration(q.Before), time.Duration(q.After))
+	},
+	stepsNote: " Whole steps: the storm is included.",
 }

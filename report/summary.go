@@ -243,49 +243,20 @@ func instancesOf(n int) int { return max(n, 1) }
 
 // baselineFilter returns which steps and max-rate results Summarise
 // keeps (by their added store latency and instance count) and how to
-// describe them: for store-latency the smallest added latency, for
-// scale-out the fewest instances, otherwise everything.
+// describe them: the kind's baseline (the smallest added latency, the
+// fewest instances), otherwise everything.
 func baselineFilter(r *results.Results) (func(added time.Duration, instances int) bool, string) {
-	all := func(time.Duration, int) bool { return true }
-	switch kindOf(r) {
-	case results.KindStoreLatency:
-		lo, ok := time.Duration(0), false
-		for _, v := range r.Variants {
-			for _, st := range v.Steps {
-				if !ok || st.AddedLatency < lo {
-					lo, ok = st.AddedLatency, true
-				}
-			}
-		}
-		if !ok {
-			return all, ""
-		}
-		return func(d time.Duration, _ int) bool { return d == lo }, "+" + lo.String() + " added store latency"
-	case results.KindScaleOut:
-		lo, ok := 0, false
-		for _, v := range r.Variants {
-			for _, st := range v.Steps {
-				if n := instancesOf(st.Instances); !ok || n < lo {
-					lo, ok = n, true
-				}
-			}
-		}
-		if !ok {
-			return all, ""
-		}
-		return func(_ time.Duration, n int) bool { return instancesOf(n) == lo }, plural(lo, "instance")
+	if d := kindReportOf(kindOf(r)).dim; d != nil {
+		return d.baseline(r)
 	}
-	return all, ""
+	return func(time.Duration, int) bool { return true }, ""
 }
 
 // condition describes a step's added latency or instance count where
 // the run's kind varies it: " at +5ms store latency", " on 4 instances".
 func condition(kind results.Kind, added time.Duration, instances int) string {
-	switch kind {
-	case results.KindStoreLatency:
-		return " at +" + added.String() + " store latency"
-	case results.KindScaleOut:
-		return " on " + plural(instancesOf(instances), "instance")
+	if d := kindReportOf(kind).dim; d != nil {
+		return d.condition(added, instances)
 	}
 	return ""
 }

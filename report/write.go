@@ -28,7 +28,7 @@ type Rendered struct {
 func Render(r *results.Results) (*Rendered, error) {
 	s := Summarise(r)
 	var charts []Chart
-	if s.Kind == results.KindSteady {
+	if kindReportOf(s.Kind).steady {
 		var err error
 		if charts, err = Charts(s); err != nil {
 			return nil, fmt.Errorf("report %s: %w", r.RunID, err)

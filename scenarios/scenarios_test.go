@@ -83,7 +83,7 @@ func miniature(t *testing.T, file string, shrink func(*loadtest.Scenario)) *resu
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
 	if _, err := results.Load(filepath.Join(dir, "results.json")); err != nil {
-		t.Fatalf("json: %v", err)
+		t.Fatalf("results.json: %v", err)
 	}
 	for _, v := range res.Variants {
 		if v.Error != "" {
