@@ -541,7 +541,7 @@ func (r *runner) warm(ctx context.Context, lv *liveVariant, rate float64) {
 	if warm > 0 && ctx.Err() == nil {
 		label := r.res.Variants[lv.vr].Label()
 		r.prog.begin(label, "warm-up", 0, 0, warm, rate)
-		st := r.attack(ctx, label, lv.pool, lv.pids, rate, warm, "", false, nil)
+		st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, rate: rate, du: warm}, nil)
 		r.prog.end(label, "warm-up", st)
 	}
 	lv.warmed = true
@@ -613,7 +613,7 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind results.StepKin
 		pi = opts.progIndex
 	}
 	r.prog.begin(label, string(kind), pi, total, du, rate)
-	st := r.attack(ctx, label, lv.pool, lv.pids, rate, du, raw, true, opts)
+	st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, rate: rate, du: du, raw: raw, record: true}, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index
 	st.AddedLatency = r.addedLatency
 	if r.sc.ScaleOut != nil {
@@ -691,31 +691,70 @@ func sumCPU(pids []int) (time.Duration, error) {
 	return t, nil
 }
 
-// attack holds rate for du against the pool's servers (processes pids)
-// and measures it. With record false (warm-up) nothing is written.
-func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []int, rate float64, du time.Duration, raw string, record bool, opts *attackOpts) results.Step {
+// load is one attack to run: against which variant's servers, at what
+// rate and for how long, and what to keep.
+type load struct {
+	variant string
+	pool    *pool
+	pids    []int // the servers' processes, whose CPU and counters are read
+	rate    float64
+	du      time.Duration
+	raw     string // raw results file under the run folder; "" for none
+	record  bool   // keep metrics and raw results (a warm-up keeps neither)
+}
+
+// observation is what one attack saw, before anything is made of it: the
+// counters at its start and end, the generator's own CPU, the metrics and
+// the servers' peak RSS.
+type observation struct {
+	m0, m1      mark
+	started     time.Time
+	wall        time.Duration
+	genCPU      time.Duration
+	all         results.Metrics
+	routes      map[string]results.Metrics
+	interrupted bool
+	rawFile     string  // written raw results, "" for none
+	credBytes   float64 // credential bytes per request
+	rssReset    bool    // every server's peak RSS was reset at the start
+	peakRSS     int64
+}
+
+// attack runs one step of l and returns it: drive measures, stepOf turns
+// the counters into costs, generatorBound says what the measurement means.
+func (r *runner) attack(ctx context.Context, l load, opts *attackOpts) results.Step {
 	if opts == nil {
 		opts = &attackOpts{}
 	}
-	st := results.Step{Rate: rate, Duration: du}
+	st := stepOf(l, r.drive(ctx, l, opts), r.genCPUs)
+	if l.record {
+		st.GeneratorBound, st.GeneratorBoundReason = generatorBound(l.rate, l.du, st)
+	}
+	return st
+}
+
+// drive runs the attack of l and records what it saw: raw results (when
+// kept), the servers' and Redis's counters before and after, at each of
+// opts.marks (whose actions it runs on time), and the generator's CPU.
+func (r *runner) drive(ctx context.Context, l load, opts *attackOpts) observation {
+	var obs observation
 	var enc vegeta.Encoder
-	if record && raw != "" {
-		f, err := os.Create(filepath.Join(r.dir, raw))
+	if l.record && l.raw != "" {
+		f, err := os.Create(filepath.Join(r.dir, l.raw))
 		if err == nil {
 			defer f.Close()
 			enc = vegeta.NewEncoder(f)
-			st.RawFile = raw
+			obs.rawFile = l.raw
 		}
 	}
-	rssReset := len(pids) > 0
-	for _, pid := range pids {
-		rssReset = resetPeakRSS(pid) && rssReset
+	obs.rssReset = len(l.pids) > 0
+	for _, pid := range l.pids {
+		obs.rssReset = resetPeakRSS(pid) && obs.rssReset
 	}
-	var m0 mark
-	r.snapshot(ctx, pids, &m0)
+	r.snapshot(ctx, l.pids, &obs.m0)
 	gen0 := selfCPU()
 	t0 := time.Now()
-	st.Started = t0.UTC()
+	obs.started = t0
 	for _, mk := range opts.marks {
 		mk.t0 = t0
 	}
@@ -739,7 +778,7 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 	var doneOnce sync.Once
 	stop := func() { doneOnce.Do(func() { close(done); atk.Stop() }) }
 	defer stop()
-	var pacer vegeta.Pacer = vegeta.Rate{Freq: int(math.Round(rate)), Per: time.Second}
+	var pacer vegeta.Pacer = vegeta.Rate{Freq: int(math.Round(l.rate)), Per: time.Second}
 	if opts.pacer != nil {
 		pacer = opts.pacer
 	}
@@ -762,12 +801,12 @@ func (r *runner) attack(ctx context.Context, variant string, pool *pool, pids []
 				mk.do()
 			}
 			mk.applied = time.Since(t0)
-			r.snapshot(ctx, pids, mk)
+			r.snapshot(ctx, l.pids, mk)
 			mk.happened = true
 		}
 	}()
-	pool.resetCredential()
-	resCh := atk.Attack(pool.targeter(done), pacer, du, variant)
+	l.pool.resetCredential()
+	resCh := atk.Attack(l.pool.targeter(done), pacer, l.du, l.variant)
 	m := newStepMetrics()
 	var count atomic.Uint64
 	r.prog.track(&count, t0)
@@ -780,9 +819,9 @@ loop:
 				break loop
 			}
 			route, vu := routeOf(res.URL)
-			pool.observe(route, vu, res)
+			l.pool.observe(route, vu, res)
 			count.Add(1)
-			if !record {
+			if !l.record {
 				continue
 			}
 			m.add(route, res)
@@ -794,7 +833,7 @@ loop:
 				_ = enc.Encode(res)
 			}
 		case <-ctxDone:
-			st.Interrupted = true
+			obs.interrupted = true
 			stop()
 			ctxDone = nil
 		}
@@ -802,31 +841,39 @@ loop:
 	stop()
 	<-marksDone
 	r.prog.untrack()
-	wall := time.Since(t0)
-	genCPU := selfCPU() - gen0
-	var m1 mark
-	r.snapshot(ctx, pids, &m1)
-	st.Wall = wall
-	st.All, st.Routes = m.close()
-	st.CredentialBytes = pool.credentialPerRequest()
+	obs.wall = time.Since(t0)
+	obs.genCPU = selfCPU() - gen0
+	r.snapshot(ctx, l.pids, &obs.m1)
+	obs.all, obs.routes = m.close()
+	obs.credBytes = l.pool.credentialPerRequest()
+	for _, pid := range l.pids {
+		rss, _ := peakRSS(pid)
+		obs.peakRSS += rss
+	}
+	return obs
+}
+
+// stepOf turns what an attack of l saw into its step: per-request and
+// per-second costs of the servers, Redis and the generator (which had
+// genCores cores). It decides nothing.
+func stepOf(l load, obs observation, genCores int) results.Step {
+	st := results.Step{
+		Rate: l.rate, Duration: l.du, RawFile: obs.rawFile, Started: obs.started.UTC(),
+		Interrupted: obs.interrupted, Wall: obs.wall, All: obs.all, Routes: obs.routes,
+		CredentialBytes: obs.credBytes,
+	}
 	n := st.All.Requests
-	st.Server = processCost(m0, m1, n, wall)
+	st.Server = processCost(obs.m0, obs.m1, n, obs.wall)
 	if st.Server != nil {
-		st.Server.PeakRSSReset = rssReset
-		for _, pid := range pids {
-			rss, _ := peakRSS(pid)
-			st.Server.PeakRSSBytes += rss
-		}
+		st.Server.PeakRSSReset = obs.rssReset
+		st.Server.PeakRSSBytes = obs.peakRSS
 	}
-	if m0.redisOK && m1.redisOK {
-		st.Redis = redisCost(m0.redis, m1.redis, n)
+	if obs.m0.redisOK && obs.m1.redisOK {
+		st.Redis = redisCost(obs.m0.redis, obs.m1.redis, n)
 	}
-	st.Generator = results.GeneratorCost{CPUSeconds: genCPU.Seconds(), Cores: r.genCPUs}
-	if wall > 0 && r.genCPUs > 0 {
-		st.Generator.Utilisation = genCPU.Seconds() / (wall.Seconds() * float64(r.genCPUs))
-	}
-	if record {
-		st.GeneratorBound, st.GeneratorBoundReason = generatorBound(rate, du, st)
+	st.Generator = results.GeneratorCost{CPUSeconds: obs.genCPU.Seconds(), Cores: genCores}
+	if obs.wall > 0 && genCores > 0 {
+		st.Generator.Utilisation = obs.genCPU.Seconds() / (obs.wall.Seconds() * float64(genCores))
 	}
 	return st
 }
