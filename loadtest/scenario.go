@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authbench/authbench/results"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -145,20 +146,11 @@ func (d *Duration) UnmarshalYAML(n ast.Node) error {
 	return nil
 }
 
-// MarshalJSON writes the duration as "10s".
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Duration(d).String() + `"`), nil
-}
+// MarshalJSON writes the duration as "10s", as results.Duration does.
+func (d Duration) MarshalJSON() ([]byte, error) { return results.Duration(d).MarshalJSON() }
 
 // UnmarshalJSON reads a duration written by MarshalJSON.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	v, err := time.ParseDuration(strings.Trim(string(b), `"`))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
+func (d *Duration) UnmarshalJSON(b []byte) error { return (*results.Duration)(d).UnmarshalJSON(b) }
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -120,8 +120,12 @@ type Variant struct {
 	// tell apart, and a distinct marker as a second cue.
 	Colour, Marker string
 
-	build  func(Config) (authbench.Backend, error)
-	bounds func(Config) (logout, revokeUser Bound)
+	build func(Config) (authbench.Backend, error)
+	// window is how long a copied credential of a variant without a
+	// store stays good after logout (its token's lifetime); nil: never
+	// revocable. The variants with a store need none: their bounds follow
+	// from Store.
+	window func(Config) time.Duration
 }
 
 // New builds the variant's backend from cfg.
@@ -138,9 +142,22 @@ func (v Variant) New(cfg Config) (authbench.Backend, error) {
 }
 
 // Bounds returns how soon logout and revoke-user take effect on a copied
-// credential, for the variant built from cfg.
+// credential, for the variant built from cfg: at once with a store read
+// on every request, within the cache's staleness through the cache, and
+// without a store only by expiry (logout) or never.
 func (v Variant) Bounds(cfg Config) (logout, revokeUser Bound) {
-	return v.bounds(cfg.withDefaults())
+	cfg = cfg.withDefaults()
+	switch v.Store {
+	case RedisStore, ProcessStore:
+		return immediate, immediate
+	case CachedRedisStore:
+		b := Bound{Max: cfg.MaxStaleness, Basis: "cache staleness"}
+		return b, b
+	}
+	if v.window == nil {
+		return never, never
+	}
+	return Bound{Max: v.window(cfg), Basis: "access TTL"}, never
 }
 
 func (cfg Config) withDefaults() Config {
@@ -227,60 +244,50 @@ var (
 	immediate = Bound{}
 )
 
-func atExpiry(ttl time.Duration) Bound { return Bound{Max: ttl, Basis: "access TTL"} }
-func stale(d time.Duration) Bound      { return Bound{Max: d, Basis: "cache staleness"} }
-
 // registry is the table. The order is the order of tables and legends:
 // the baseline, then from stateless to fully stateful.
 var registry = []Variant{
 	{Name: "none", Summary: "no authentication at all: the baseline for measurements",
 		Store: NoStore, Colour: "#999999", Marker: "cross",
-		build:  func(Config) (authbench.Backend, error) { return server.NoAuth{}, nil },
-		bounds: func(Config) (Bound, Bound) { return never, never }},
+		build: func(Config) (authbench.Backend, error) { return server.NoAuth{}, nil }},
 	{Name: "jwt", JWT: true, Summary: "stateless JWT (golang-jwt/jwt/v5): no store; logout cannot revoke a copied token before it expires",
 		Store: NoStore, Colour: "#0072B2", Marker: "circle",
 		build:  jwtVariant(func(*jwtauth.Config, Config) {}),
-		bounds: func(c Config) (Bound, Bound) { return atExpiry(c.AccessTTL), never }},
+		window: func(c Config) time.Duration { return c.AccessTTL }},
 	{Name: "jwt-short", JWT: true, Summary: "stateless JWT with a short access TTL (--short-ttl, default 1m): the window is the TTL, the price is refreshes",
 		Store: NoStore, Colour: "#56B4E9", Marker: "triangle",
 		build: jwtVariant(func(jc *jwtauth.Config, c Config) {
 			jc.AccessTTL, jc.Name = c.ShortTTL, "jwt-short"
 		}),
-		bounds: func(c Config) (Bound, Bound) { return atExpiry(c.ShortTTL), never }},
+		window: func(c Config) time.Duration { return c.ShortTTL }},
 	{Name: "jwt-epoch", JWT: true, Summary: "JWT plus one per-user revoked-before mark in Redis, read through the client-side cache: logout ends every login of that user",
 		Store: CachedRedisStore, Colour: "#009E73", Marker: "square",
 		build: jwtVariant(func(jc *jwtauth.Config, c Config) {
 			jc.Blacklist, jc.Epoch, jc.Name = c.CachingRedis, true, "jwt-epoch"
-		}),
-		bounds: func(c Config) (Bound, Bound) { return stale(c.MaxStaleness), stale(c.MaxStaleness) }},
+		})},
 	{Name: "jwt-blacklist-cached", JWT: true, Summary: "the article's blacklist read through go-redis's client-side cache (RESP3 CLIENT TRACKING)",
 		Store: CachedRedisStore, Colour: "#F0E442", Marker: "diamond",
 		build: jwtVariant(func(jc *jwtauth.Config, c Config) {
 			jc.Blacklist = c.CachingRedis
-		}),
-		bounds: func(c Config) (Bound, Bound) { return stale(c.MaxStaleness), stale(c.MaxStaleness) }},
+		})},
 	{Name: "jwt-blacklist", JWT: true, Summary: "JWT plus the article's Redis blacklist: one Redis round trip per request; logout and revoke-user take effect at once",
 		Store: RedisStore, Colour: "#E69F00", Marker: "pyramid",
 		build: jwtVariant(func(jc *jwtauth.Config, c Config) {
 			jc.Blacklist = c.Redis
-		}),
-		bounds: func(Config) (Bound, Bound) { return immediate, immediate }},
+		})},
 	{Name: "session-cached", Summary: "server-side sessions read through go-redis's client-side cache: a deleted session is invalidated by Redis",
 		Store: CachedRedisStore, Colour: "#CC79A7", Marker: "ring",
 		build: sessionVariant(func(sc *sessionauth.Config, c Config) {
 			sc.Client = c.CachingRedis
-		}),
-		bounds: func(c Config) (Bound, Bound) { return stale(c.MaxStaleness), stale(c.MaxStaleness) }},
+		})},
 	{Name: "session", Summary: "server-side sessions (gorilla/sessions on Redis): the cookie holds only a session ID; one Redis round trip per request",
 		Store: RedisStore, Colour: "#D55E00", Marker: "plus",
 		build: sessionVariant(func(sc *sessionauth.Config, c Config) {
 			sc.Client = c.Redis
-		}),
-		bounds: func(Config) (Bound, Bound) { return immediate, immediate }},
+		})},
 	{Name: "session-memory", Summary: "the same sessions in this process's memory: no Redis, but a session works only on the instance that issued it",
 		Store: ProcessStore, Colour: "#000000", Marker: "circle-open",
 		build: sessionVariant(func(sc *sessionauth.Config, _ Config) {
 			sc.Memory, sc.Prefix = true, ""
-		}),
-		bounds: func(Config) (Bound, Bound) { return immediate, immediate }},
+		})},
 }
