@@ -34,6 +34,7 @@ func (r *runner) analyzeCost() *results.CostAnalysis {
 	}
 	ca := AnalyzeCost(r.res, rounds, unexplained)
 	ca.Orders = r.orders
+	ca.Calibration = r.calibration
 	if q := r.sc.Curve.Capacity; q != nil {
 		ca.Capacity = &results.CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
 			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved}

@@ -29,6 +29,13 @@ type Curve struct {
 	FitTop int `yaml:"fit_top" json:"fit_top"`
 	// Seed seeds the round orders and the bootstrap. Default 1.
 	Seed uint64 `yaml:"seed" json:"seed"`
+	// Calibrate scales the rates down to this machine before the first
+	// round (calibrate.go): the rates as written are the most the curve
+	// offers, and a machine on which some variant, the generator or
+	// Redis cannot keep up with the top rate gets every rate scaled by
+	// one factor. Fixed rates fitted to one machine overload a slower
+	// one, and a slope fitted through a queue is not a cost.
+	Calibrate bool `yaml:"calibrate" json:"calibrate"`
 	// Capacity searches, each round, the highest rate meeting an SLO;
 	// absent: no capacity search.
 	Capacity *CapacitySpec `yaml:"capacity,omitempty" json:"capacity,omitempty"`
@@ -144,6 +151,9 @@ func (r *runner) curveRound(ctx context.Context) func(int, []*liveVariant) {
 	return func(rep int, live []*liveVariant) {
 		rng := rand.New(rand.NewPCG(sc.Curve.Seed, uint64(rep)))
 		order := shuffled(rng, live)
+		if rep == 1 && sc.Curve.Calibrate {
+			r.calibrateRates(ctx, live)
+		}
 		names := make([]string, len(order))
 		for i, lv := range order {
 			names[i] = r.res.Variants[lv.vr].Variant

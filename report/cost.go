@@ -524,6 +524,9 @@ func costMethod(ca *results.CostAnalysis) []string {
 		}
 		out = append(out, s+".")
 	}
+	if c := ca.Calibration; c != nil {
+		out = append(out, calibrationSentence(c))
+	}
 	if len(ca.Orders) > 0 {
 		var rs []string
 		for i, o := range ca.Orders {
@@ -535,6 +538,30 @@ func costMethod(ca *results.CostAnalysis) []string {
 		out = append(out, "Note: "+n+".")
 	}
 	return out
+}
+
+// calibrationSentence says how the curve's rates were fitted to the
+// machine before the first round, and which probe set them.
+func calibrationSentence(c *results.RateCalibration) string {
+	rates := func(xs []float64) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = num(x, 0)
+		}
+		return strings.Join(s, ", ")
+	}
+	if c.Factor >= 1 {
+		return fmt.Sprintf("Rates: the scenario's (%s req/s) ran as written: every variant kept up with the top rate unthrottled in a calibration probe (%d probes).",
+			rates(c.Asked), len(c.Probes))
+	}
+	s := fmt.Sprintf("Rates: scaled ×%s to this machine before the first round (%s req/s instead of %s)", num(c.Factor, 2), rates(c.Rates), rates(c.Asked))
+	for i := len(c.Probes) - 1; i >= 0; i-- {
+		if p := c.Probes[i]; !p.Pass {
+			s += fmt.Sprintf(": at %s req/s %s did not keep up unthrottled (%s)", num(p.Rate, 0), p.Variant, p.Reason)
+			break
+		}
+	}
+	return s + "; the top rate must leave every server, the generator and Redis below 80 % of their cores, or the slope is fitted through a queue."
 }
 
 // capacityRoundTable lists every variant's capacity search per round.

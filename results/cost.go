@@ -36,6 +36,36 @@ type CostAnalysis struct {
 	// Notes are caveats about the analysis (a bending curve, a quota
 	// that could not be applied, a generator that ran out).
 	Notes []string `json:"notes,omitempty"`
+	// Calibration is how the curve's rates were fitted to this machine
+	// before the first round; nil when the scenario's rates ran as
+	// written.
+	Calibration *RateCalibration `json:"calibration,omitempty"`
+}
+
+// RateCalibration records how a curve's rates were scaled to the machine
+// it ran on: the scenario's rates are the most the curve offers, and a
+// slower machine gets them all scaled by one factor, so that the top
+// rate stays below where any variant's server, the generator or Redis
+// runs out and the fitted slope is the cost of a request, not of a
+// queue.
+type RateCalibration struct {
+	// Asked are the scenario's rates; Rates the rates that ran
+	// (Asked × Factor, rounded to 10 req/s).
+	Asked  []float64 `json:"asked"`
+	Rates  []float64 `json:"rates"`
+	Factor float64   `json:"factor"`
+	// Probes are the calibration probes, in the order they ran.
+	Probes []CalibrationProbe `json:"probes"`
+}
+
+// CalibrationProbe is one calibration probe: a variant at one rate,
+// unthrottled, and whether the machine kept up with it.
+type CalibrationProbe struct {
+	Variant string  `json:"variant"`
+	Rate    float64 `json:"rate"`
+	Pass    bool    `json:"pass"`
+	// Reason says what failed ("server 91 % of its core"); "" on a pass.
+	Reason string `json:"reason,omitempty"`
 }
 
 // CapacityMethod is how the capacity search ran: the server held to a

@@ -68,9 +68,10 @@ type BackendOptions struct {
 
 // Curve is a cost curve's fit and capacity search settings.
 type Curve struct {
-	FitTop   int           `json:"fit_top"`
-	Seed     uint64        `json:"seed"`
-	Capacity *CapacitySpec `json:"capacity,omitempty"`
+	FitTop    int           `json:"fit_top"`
+	Seed      uint64        `json:"seed"`
+	Calibrate bool          `json:"calibrate,omitempty"`
+	Capacity  *CapacitySpec `json:"capacity,omitempty"`
 }
 
 // CapacitySpec is the per-round capacity search of a curve.

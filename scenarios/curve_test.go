@@ -40,6 +40,20 @@ func TestQuickCurve(t *testing.T) {
 			t.Errorf("round order %v, want each variant once", o)
 		}
 	}
+	// Calibration probed each variant at least once at the top rate, and
+	// the rates that ran are the calibrated ones (scaled or not: on a
+	// loaded test machine a probe may fail).
+	cal := ca.Calibration
+	if cal == nil || len(cal.Probes) < 2 || !slices.Equal(cal.Asked, []float64{50, 100, 200}) {
+		t.Fatalf("calibration %+v, want the asked rates and a probe per variant", cal)
+	}
+	for _, v := range res.Variants {
+		for _, st := range v.Steps {
+			if st.Kind == "rate" && !slices.Contains(cal.Rates, st.Rate) {
+				t.Errorf("%s ran rate %v, not one of the calibrated %v", v.Variant, st.Rate, cal.Rates)
+			}
+		}
+	}
 	for _, v := range res.Variants {
 		rates, probes := 0, 0
 		for _, st := range v.Steps {
