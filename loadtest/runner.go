@@ -91,9 +91,9 @@ type runner struct {
 	// quota group of each variant's servers, made on first use.
 	orders   [][]string
 	capState map[int]*capacityState
+	quotas   map[int]*cpuQuota
 	// calibration is how a curve's rates were scaled to this machine.
 	calibration *results.RateCalibration
-	quotas      map[int]*cpuQuota
 	// quotaMechanism says how the last quota was applied (or why none
 	// was); quotaNoted is set once the missing quota was noted.
 	quotaMechanism string
