@@ -2,6 +2,7 @@ package merge
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -25,4 +26,36 @@ func LoadDir(dir string) (Part, error) {
 		}
 		return raw.Read(filepath.Join(dir, st.RawFile))
 	}}, nil
+}
+
+// Dirs merges the runs in dirs (LoadDir each) and writes the merged run
+// to out/results.json; it refuses an out that is one of dirs, whose
+// results would be overwritten.
+func Dirs(out string, dirs []string) (*results.Results, error) {
+	parts := make([]Part, 0, len(dirs))
+	for _, d := range dirs {
+		if same(d, out) {
+			return nil, fmt.Errorf("merge: output %s is one of the runs merged: give -o another folder", out)
+		}
+		p, err := LoadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	m, err := Merge(out, parts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	return m, m.Write(filepath.Join(out, "results.json"))
+}
+
+// same reports whether a and b name one folder.
+func same(a, b string) bool {
+	x, err1 := filepath.Abs(a)
+	y, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && x == y
 }
