@@ -52,6 +52,12 @@ type Config struct {
 	Terminal bool
 	// Now is the clock naming the run; nil means time.Now.
 	Now func() time.Time
+	// Generator names this generator among several driving one Target
+	// (recorded in the results, ending the run ID); see generators.go.
+	Generator string
+	// Exe is the authbench binary a scenario's generators: N runs as its
+	// generators; empty means the ProcessLauncher's.
+	Exe string
 }
 
 // policy is the set of thresholds this runner judges steps by; every
@@ -122,9 +128,13 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	sc := cfg.Scenario
+	sc, share := generatorShare(cfg)
+	cfg.Scenario = sc
 	start := cfg.Now().UTC()
 	runID := start.Format("2006-01-02T150405Z") + "-" + safeName(sc.Name)
+	if cfg.Generator != "" {
+		runID += "-" + safeName(cfg.Generator)
+	}
 	dir := filepath.Join(cfg.Out, runID)
 	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
 		return nil, "", fmt.Errorf("loadtest: %w", err)
@@ -143,6 +153,10 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 		Variants:     []results.VariantResult{},
 		Kind:         sc.Kind(),
 		Policy:       &policy,
+		Generator:    cfg.Generator,
+	}
+	if share != "" {
+		r.note(share)
 	}
 	if lim, restore, err := raiseFileLimit(); err != nil {
 		r.note(fmt.Sprintf("open-file limit stays at %d (%v): an overloaded step may run out of descriptors", lim, err))

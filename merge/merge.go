@@ -30,7 +30,8 @@ type RawSource func(v, s int) ([]vegeta.Result, error)
 // Part is one generator's run.
 type Part struct {
 	// Dir is where the run came from; it names the part in errors and
-	// its raw files are taken relative to it.
+	// its raw files are taken relative to it. The merged run records it
+	// relative to the merged run's folder when it lies beneath it.
 	Dir string
 	// Results is the run's results.json.
 	Results *results.Results
@@ -108,7 +109,7 @@ func Merge(out string, parts []Part) (*results.Results, error) {
 			}
 		}
 		m.Generators = append(m.Generators, results.GeneratorPart{
-			Name: p.name(), Source: p.Dir, RunID: r.RunID, Hostname: r.Environment.Hostname,
+			Name: p.name(), Source: relTo(out, p.Dir), RunID: r.RunID, Hostname: r.Environment.Hostname,
 		})
 	}
 	m.Error = strings.Join(errs, "; ")

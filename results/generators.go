@@ -7,7 +7,8 @@ import "time"
 type GeneratorPart struct {
 	// Name is the generator's name (its results' Generator field).
 	Name string `json:"name"`
-	// Source is the run folder its results were read from, as given.
+	// Source is the run folder its results were read from: relative to
+	// the merged run's folder when beneath it, else as given.
 	Source string `json:"source"`
 	// RunID and Hostname are its run's.
 	RunID    string `json:"run_id"`

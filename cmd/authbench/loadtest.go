@@ -47,12 +47,16 @@ Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
 Examples:
   authbench loadtest                                  # scenarios/quick.yaml
   authbench loadtest --scenario scenarios/revocation.yaml
-  authbench loadtest --target http://127.0.0.1:8080 --variant session`, stdout)
+  authbench loadtest --target http://127.0.0.1:8080 --variant session
+  authbench loadtest --target http://127.0.0.1:8080 --variant session --generator g1
+                                                      # one of several: see README
+                                                      # "Load from several machines"`, stdout)
 	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
 	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
 	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
 	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
+	generator := fs.String("generator", "", "with --target: this generator's `name` among several driving the target at once (the scenario's generators: N; each sends 1/N of every rate); merge their runs with \"authbench report --merge\"")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,8 +91,11 @@ Examples:
 		if k := sc.Kind(); k != results.KindSteady {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}
 		}
-		cfg.Target, cfg.TargetVariant = *target, *variant
+		cfg.Target, cfg.TargetVariant, cfg.Generator = *target, *variant, *generator
 	} else {
+		if *generator != "" {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--generator %s: needs --target (the server the generators share)", *generator)}
+		}
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("loadtest: cannot find own binary to run the servers: %w", err)
