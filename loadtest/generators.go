@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,7 +90,7 @@ func (r *runner) runGenerators(ctx context.Context, variants []string) error {
 	if err := os.WriteFile(scen, b, 0o644); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	r.note(fmt.Sprintf("load split over %d generator processes per variant (generators: %d), each sending 1/%d of every rate; figures are merged from their raw results; server CPU and Redis are not measured per step, since the steps are the generators'", r.sc.Generators, r.sc.Generators, r.sc.Generators))
+	r.note(fmt.Sprintf("load split over %d generator processes per variant (generators: %d), each sending 1/%d of every rate; figures are merged from their raw results; server CPU and Redis per step are read from samples every %v within the step's bounds (the steps are the generators', not this process's)", r.sc.Generators, r.sc.Generators, r.sc.Generators, sampleEvery))
 	for _, ps := range r.passesOf(variants, false) {
 		if ctx.Err() != nil {
 			break
@@ -148,6 +150,9 @@ func (r *runner) generate(ctx context.Context, exe, scen string, lv *liveVariant
 		cmds, outs = append(cmds, cmd), append(outs, out)
 	}
 	fmt.Fprintf(r.log, "loadtest: %s: %d generators running (logs in %s)\n", vr.Label(), len(cmds), dir)
+	stop := make(chan struct{})
+	sampled := make(chan []sample, 1)
+	go func() { sampled <- r.sample(ctx, lv.pids, stop) }()
 	var runs []string
 	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
@@ -157,8 +162,10 @@ func (r *runner) generate(ctx context.Context, exe, scen string, lv *liveVariant
 			runs = append(runs, run)
 		}
 	}
+	close(stop)
+	samples := <-sampled
 	if len(runs) == len(cmds) && len(runs) > 1 {
-		if err := r.mergeGenerators(lv, runs); err != nil {
+		if err := r.mergeGenerators(lv, runs, samples); err != nil {
 			errs = append(errs, err.Error())
 		}
 	} else {
@@ -195,7 +202,7 @@ func (r *runner) startGenerator(ctx context.Context, exe, scen, target, variant,
 
 // mergeGenerators merges the generators' runs into lv's variant: its
 // steps, logins and errors, and the run's generator list and notes.
-func (r *runner) mergeGenerators(lv *liveVariant, runs []string) error {
+func (r *runner) mergeGenerators(lv *liveVariant, runs []string, samples []sample) error {
 	parts := make([]merge.Part, 0, len(runs))
 	for _, d := range runs {
 		p, err := merge.LoadDir(d)
@@ -212,6 +219,7 @@ func (r *runner) mergeGenerators(lv *liveVariant, runs []string) error {
 	mv := m.Variants[0]
 	for i := range mv.Steps {
 		mv.Steps[i].Index = len(vr.Steps) + i + 1
+		costFromSamples(&mv.Steps[i], samples)
 	}
 	vr.Steps = append(vr.Steps, mv.Steps...)
 	vr.Logins = mv.Logins
@@ -233,4 +241,56 @@ func (r *runner) mergeGenerators(lv *liveVariant, runs []string) error {
 		}
 	}
 	return nil
+}
+
+// sampleEvery is how often the servers' CPU and Redis's counters are
+// read while generators run: the steps are theirs, so this process
+// cannot read counters at their bounds and reads them often instead.
+const sampleEvery = 50 * time.Millisecond
+
+// sample is the servers' and Redis's counters at one time.
+type sample struct {
+	at time.Time
+	m  mark
+}
+
+// sample reads the counters every sampleEvery until stop is closed.
+func (r *runner) sample(ctx context.Context, pids []int, stop <-chan struct{}) []sample {
+	var out []sample
+	t := time.NewTicker(sampleEvery)
+	defer t.Stop()
+	for {
+		var s sample
+		r.snapshot(ctx, pids, &s.m)
+		s.at = time.Now()
+		out = append(out, s)
+		select {
+		case <-stop:
+			return out
+		case <-t.C:
+		}
+	}
+}
+
+// costFromSamples fills in st's server and Redis costs from the first
+// sample at or after its start and the last at or before its end: a
+// span inside the step, up to sampleEvery shorter at each end, whose
+// costs per request count the step's requests in proportion to the span.
+func costFromSamples(st *results.Step, samples []sample) {
+	start, end := st.Started, st.Started.Add(st.Wall)
+	i := slices.IndexFunc(samples, func(s sample) bool { return !s.at.Before(start) })
+	j := len(samples) - 1
+	for j >= 0 && samples[j].at.After(end) {
+		j--
+	}
+	if i < 0 || j <= i || st.Wall <= 0 {
+		return
+	}
+	a, b := samples[i], samples[j]
+	span := b.at.Sub(a.at)
+	n := uint64(math.Round(float64(st.All.Requests) * span.Seconds() / st.Wall.Seconds()))
+	st.Server = processCost(a.m, b.m, n, span)
+	if a.m.redisOK && b.m.redisOK {
+		st.Redis = redisCost(a.m.redis, b.m.redis, n)
+	}
 }

@@ -2,10 +2,14 @@ package loadtest
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // TestGeneratorsOption: generators: N is a count for fixed-rate steady
@@ -76,5 +80,48 @@ func TestScenarioJSONIsYAML(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back.Record(), sc.Record()) {
 		t.Errorf("decoded %+v\nwant    %+v", back.Record(), sc.Record())
+	}
+}
+
+// TestCostFromSamples: a generators' step is costed over the samples
+// inside its bounds, its requests counted in proportion to that span;
+// a step with fewer than two samples inside it stays uncosted.
+func TestCostFromSamples(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var samples []sample
+	for k := range 10 { // every 50ms, 1ms of server CPU and 10 Redis GETs each
+		samples = append(samples, sample{at: t0.Add(time.Duration(k) * 50 * time.Millisecond), m: mark{
+			cpu: time.Duration(k) * time.Millisecond, cpuOK: true,
+			redis: redisSnapshot{calls: map[string]uint64{"get": uint64(10 * k)}}, redisOK: true}})
+	}
+	tests := []struct {
+		name     string
+		start    time.Duration
+		wall     time.Duration
+		wantCPU  float64 // seconds; 0: uncosted
+		wantReqs float64 // requests the span is charged with
+	}{
+		{"inner span", 10 * time.Millisecond, 200 * time.Millisecond, 0.003, 300},
+		{"exact bounds", 0, 450 * time.Millisecond, 0.009, 400},
+		{"one sample inside", 60 * time.Millisecond, 50 * time.Millisecond, 0, 0},
+		{"after the samples", time.Second, time.Second, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := results.Step{Started: t0.Add(tt.start), Wall: tt.wall, All: results.Metrics{Requests: 400}}
+			costFromSamples(&st, samples)
+			if tt.wantCPU == 0 {
+				if st.Server != nil || st.Redis != nil {
+					t.Errorf("costed %+v %+v, want uncosted", st.Server, st.Redis)
+				}
+				return
+			}
+			if st.Server == nil || math.Abs(st.Server.CPUSeconds-tt.wantCPU) > 1e-12 || math.Abs(st.Server.CPUPerRequest-tt.wantCPU/tt.wantReqs) > 1e-12 {
+				t.Fatalf("server %+v, want %v s over %v requests", st.Server, tt.wantCPU, tt.wantReqs)
+			}
+			if st.Redis == nil || st.Redis.Commands != uint64(10*tt.wantCPU*1000) {
+				t.Errorf("redis %+v", st.Redis)
+			}
+		})
 	}
 }

@@ -48,6 +48,13 @@ func TestGenerators(t *testing.T) {
 			if st.All.Requests == 0 || st.All.Requests != reqs || st.All.Latency.P99 <= 0 {
 				t.Errorf("%s step %d: %d requests (parts %d), p99 %v", v.Variant, st.Index, st.All.Requests, reqs, st.All.Latency.P99)
 			}
+			// The server's CPU and Redis's commands come from the
+			// runner's samples within the generators' step.
+			if st.Server == nil || st.Server.CPUSeconds <= 0 || st.Redis == nil {
+				t.Errorf("%s step %d: server %+v redis %+v, want both sampled", v.Variant, st.Index, st.Server, st.Redis)
+			} else if v.Variant == "session" && st.Redis.Commands == 0 {
+				t.Errorf("session step %d: no Redis commands sampled", st.Index)
+			}
 		}
 	}
 	if notes := strings.Join(res.Notes, "\n"); !strings.Contains(notes, "load split over 2 generator processes") || !strings.Contains(notes, "step starts after the earliest") {
