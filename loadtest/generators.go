@@ -130,10 +130,13 @@ func (r *runner) generate(ctx context.Context, exe, scen string, lv *liveVariant
 	cmds := make([]*exec.Cmd, 0, n)
 	outs := make([]string, 0, n)
 	var errs []string
+	// They start together after their logins, which take about as long
+	// as this runner's took (every generator logs every user in).
+	startAt := time.Now().Add(2*vr.Logins.Duration + startMargin)
 	for k := 1; k <= n; k++ {
 		name := fmt.Sprintf("g%d", k)
 		out := filepath.Join(dir, name)
-		cmd, err := r.startGenerator(ctx, exe, scen, lv.urls[0], vr.Variant, name, out)
+		cmd, err := r.startGenerator(ctx, exe, scen, lv.urls[0], vr.Variant, name, out, startAt)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -179,7 +182,7 @@ func (r *runner) generate(ctx context.Context, exe, scen string, lv *liveVariant
 // startGenerator starts one "authbench loadtest --target" child writing
 // its run under out and its output to out.log. Cancelling ctx interrupts
 // it as Ctrl-C would, so it still writes what it measured.
-func (r *runner) startGenerator(ctx context.Context, exe, scen, target, variant, name, out string) (*exec.Cmd, error) {
+func (r *runner) startGenerator(ctx context.Context, exe, scen, target, variant, name, out string, startAt time.Time) (*exec.Cmd, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -188,7 +191,7 @@ func (r *runner) startGenerator(ctx context.Context, exe, scen, target, variant,
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe, "loadtest", "--scenario", scen, "--target", target,
-		"--variant", variant, "--generator", name, "--out", out)
+		"--variant", variant, "--generator", name, "--out", out, "--start-at", startAt.UTC().Format(time.RFC3339Nano))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = r.sc.Duration.D() + r.sc.Timeout.D() + 10*time.Second
@@ -292,5 +295,30 @@ func costFromSamples(st *results.Step, samples []sample) {
 	st.Server = processCost(a.m, b.m, n, span)
 	if a.m.redisOK && b.m.redisOK {
 		st.Redis = redisCost(a.m.redis, b.m.redis, n)
+	}
+}
+
+// startMargin is added to twice the runner's own login time to choose
+// the generators' common start: they log in their users first.
+const startMargin = time.Second
+
+// waitStart holds the run until Config.StartAt, saying when the logins
+// ended after it (the steps then begin unaligned).
+func (r *runner) waitStart(ctx context.Context) {
+	at := r.cfg.StartAt
+	if at.IsZero() {
+		return
+	}
+	d := time.Until(at)
+	if d < 0 {
+		r.note(fmt.Sprintf("start-at %s passed %v before this generator was ready: its steps began that much after the others'", at.UTC().Format(time.RFC3339Nano), (-d).Round(time.Millisecond)))
+		return
+	}
+	fmt.Fprintf(r.log, "loadtest: waiting %v for the common start %s\n", d.Round(time.Millisecond), at.UTC().Format(time.RFC3339Nano))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }

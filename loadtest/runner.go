@@ -58,6 +58,9 @@ type Config struct {
 	// Exe is the authbench binary a scenario's generators: N runs as its
 	// generators; empty means the ProcessLauncher's.
 	Exe string
+	// StartAt, when set, holds the first attack (warm-up included) until
+	// then, after the logins: generators started apart begin together.
+	StartAt time.Time
 }
 
 // policy is the set of thresholds this runner judges steps by; every
@@ -341,6 +344,7 @@ func (r *runner) runLive(ctx context.Context, passes []passSpec, body func(rep i
 			ok = append(ok, lv) // a variant that failed to start has its Error
 		}
 	}
+	r.waitStart(ctx)
 	for rep := 1; rep <= r.sc.Repetitions && ctx.Err() == nil; rep++ {
 		body(rep, ok)
 		if err := r.writeResults(); err != nil {
