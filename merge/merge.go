@@ -389,6 +389,9 @@ func notes(m *results.Results, parts []Part) []string {
 		clock = fmt.Sprintf("on %d hosts: the offsets include the difference of their clocks", len(hosts))
 	}
 	n = append(n, fmt.Sprintf("generators' step starts after the earliest, median over steps: %s; %s", strings.Join(off, ", "), clock))
+	if g := parts[0].Results.Scenario.Generators; g > 1 && g != len(parts) {
+		n = append(n, fmt.Sprintf("the scenario says generators: %d, but %d runs were merged: each sent 1/%d of every rate, so the merged rates are %d/%d of the scenario's", g, len(parts), g, len(parts), g))
+	}
 	for _, p := range parts {
 		if p.Results.Target.URL != m.Target.URL {
 			n = append(n, fmt.Sprintf("%s drove %s, %s drove %s: make sure both reach the same server", p.name(), p.Results.Target.URL, parts[0].name(), m.Target.URL))

@@ -160,6 +160,7 @@ func TestMergeCarriesOver(t *testing.T) {
 	b := partOf("g2", 90, synth("g2", 90, t0.Add(200*time.Millisecond), 10*time.Millisecond, constant(time.Millisecond), ok))
 	b.Results.Variants[0].Steps[0].GeneratorBound = true
 	b.Results.Variants[0].Steps[0].GeneratorBoundReason = "sent 80 of 90 requests"
+	a.Results.Scenario.Generators, b.Results.Scenario.Generators = 3, 3 // one of three runs is missing
 	m, err := Merge("/runs/merged", []Part{a, b})
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestMergeCarriesOver(t *testing.T) {
 		t.Errorf("run id %q generators %d", m.RunID, m.Scenario.Generators)
 	}
 	joined := strings.Join(m.Notes, "\n")
-	for _, want := range []string{"merged from 2 generators (g1, g2)", "g2 200ms", "20 % of the 1s step", "server under test runs elsewhere"} {
+	for _, want := range []string{"merged from 2 generators (g1, g2)", "g2 200ms", "20 % of the 1s step", "server under test runs elsewhere", "says generators: 3, but 2 runs were merged"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("notes lack %q:\n%s", want, joined)
 		}
