@@ -14,6 +14,9 @@ func (steadyKind) validate(*Scenario, reporter) {}
 func (steadyKind) summary() terminalSummary     { return terminalSummary{} }
 
 func (steadyKind) run(ctx context.Context, r *runner, variants []string) error {
+	if r.sc.Generators > 1 && r.cfg.Target == "" {
+		return r.runGenerators(ctx, variants)
+	}
 	passes := r.passesOf(variants, false)
 	if r.sc.Curve != nil {
 		return r.runLive(ctx, passes, r.curveRound(ctx))

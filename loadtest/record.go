@@ -16,6 +16,9 @@ func (s *Scenario) Record() results.Scenario {
 		Backend: results.BackendOptions{Alg: b.Alg, AccessTTL: rd(b.AccessTTL), RefreshTTL: rd(b.RefreshTTL),
 			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password},
 	}
+	if s.Generators > 1 {
+		rs.Generators = s.Generators
+	}
 	if q := s.Search; q != nil {
 		rs.Search = &results.Search{Start: q.Start, Max: q.Max, Bisect: q.Bisect,
 			SLO: results.SLO{P99: rd(q.SLO.P99), ErrorRate: q.SLO.ErrorRate}}

@@ -52,6 +52,15 @@ type Config struct {
 	Terminal bool
 	// Now is the clock naming the run; nil means time.Now.
 	Now func() time.Time
+	// Generator names this generator among several driving one Target
+	// (recorded in the results, ending the run ID); see generators.go.
+	Generator string
+	// Exe is the authbench binary a scenario's generators: N runs as its
+	// generators; empty means the ProcessLauncher's.
+	Exe string
+	// StartAt, when set, holds the first attack (warm-up included) until
+	// then, after the logins: generators started apart begin together.
+	StartAt time.Time
 }
 
 // policy is the set of thresholds this runner judges steps by; every
@@ -124,9 +133,13 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	sc := cfg.Scenario
+	sc, share := generatorShare(cfg)
+	cfg.Scenario = sc
 	start := cfg.Now().UTC()
 	runID := start.Format("2006-01-02T150405Z") + "-" + safeName(sc.Name)
+	if cfg.Generator != "" {
+		runID += "-" + safeName(cfg.Generator)
+	}
 	dir := filepath.Join(cfg.Out, runID)
 	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
 		return nil, "", fmt.Errorf("loadtest: %w", err)
@@ -145,6 +158,10 @@ func Run(ctx context.Context, cfg Config) (*results.Results, string, error) {
 		Variants:     []results.VariantResult{},
 		Kind:         sc.Kind(),
 		Policy:       &policy,
+		Generator:    cfg.Generator,
+	}
+	if share != "" {
+		r.note(share)
 	}
 	if lim, restore, err := raiseFileLimit(); err != nil {
 		r.note(fmt.Sprintf("open-file limit stays at %d (%v): an overloaded step may run out of descriptors", lim, err))
@@ -329,6 +346,7 @@ func (r *runner) runLive(ctx context.Context, passes []passSpec, body func(rep i
 			ok = append(ok, lv) // a variant that failed to start has its Error
 		}
 	}
+	r.waitStart(ctx)
 	for rep := 1; rep <= r.sc.Repetitions && ctx.Err() == nil; rep++ {
 		body(rep, ok)
 		if err := r.writeResults(); err != nil {

@@ -75,6 +75,10 @@ type Scenario struct {
 	Revocation   *Revocation   `yaml:"revocation,omitempty" json:"revocation,omitempty"`
 	ScaleOut     *ScaleOut     `yaml:"scale_out,omitempty" json:"scale_out,omitempty"`
 	RefreshStorm *RefreshStorm `yaml:"refresh_storm,omitempty" json:"refresh_storm,omitempty"`
+
+	// Generators is how many generator processes share a steady
+	// scenario's load, each sending rate/N (generators.go). Default 1.
+	Generators int `yaml:"generators,omitempty" json:"generators,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.
@@ -374,6 +378,7 @@ func (s *Scenario) validate() []fieldError {
 	}
 	s.validateKind(bad)
 	s.validateCurve(bad)
+	s.validateGenerators(bad)
 	b := s.Backend
 	switch b.Alg {
 	case "HS256", "RS256", "ES256", "EdDSA":

@@ -58,6 +58,13 @@ type Results struct {
 	// recorded so that a re-rendered old run states what was applied,
 	// not what today's code would apply.
 	Policy *Policy `json:"policy,omitempty"`
+	// Generator names the load generator that wrote this file
+	// (loadtest --generator); empty for a run with one generator. The
+	// name tells the parts of a merge apart.
+	Generator string `json:"generator,omitempty"`
+	// Generators lists the parts a merged run (report --merge, or a
+	// scenario's generators: N) was made of; nil for a run of one.
+	Generators []GeneratorPart `json:"generators,omitempty"`
 }
 
 // StoreProxyInfo is the latency-injecting proxy in front of Redis.
@@ -389,6 +396,9 @@ type Step struct {
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`
+	// Parts are the generators' own view of a merged step, one per
+	// generator in Results.Generators order; nil for a step of one.
+	Parts []StepPart `json:"parts,omitempty"`
 }
 
 // Metrics are vegeta's figures for a set of results.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -47,12 +48,17 @@ Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
 Examples:
   authbench loadtest                                  # scenarios/quick.yaml
   authbench loadtest --scenario scenarios/revocation.yaml
-  authbench loadtest --target http://127.0.0.1:8080 --variant session`, stdout)
+  authbench loadtest --target http://127.0.0.1:8080 --variant session
+  authbench loadtest --target http://127.0.0.1:8080 --variant session --generator g1
+                                                      # one of several: see README
+                                                      # "Load from several machines"`, stdout)
 	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
 	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
 	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
 	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
+	generator := fs.String("generator", "", "with --target: this generator's `name` among several driving the target at once (the scenario's generators: N; each sends 1/N of every rate); merge their runs with \"authbench report --merge\"")
+	startAt := fs.String("start-at", "", "with --target: begin the first attack at this `time` (RFC 3339, after the logins), so generators on several hosts start their steps together")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,8 +93,18 @@ Examples:
 		if k := sc.Kind(); k != results.KindSteady {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}
 		}
-		cfg.Target, cfg.TargetVariant = *target, *variant
+		cfg.Target, cfg.TargetVariant, cfg.Generator = *target, *variant, *generator
+		if *startAt != "" {
+			t, err := time.Parse(time.RFC3339Nano, *startAt)
+			if err != nil {
+				return usageError{cmd: "loadtest", err: fmt.Errorf("--start-at %q: want an RFC 3339 time such as 2026-12-01T12:00:00Z", *startAt)}
+			}
+			cfg.StartAt = t
+		}
 	} else {
+		if *generator != "" || *startAt != "" {
+			return usageError{cmd: "loadtest", err: errors.New("--generator and --start-at need --target (the server the generators share)")}
+		}
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("loadtest: cannot find own binary to run the servers: %w", err)

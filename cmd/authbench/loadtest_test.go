@@ -142,3 +142,32 @@ func writeScenario(tb testing.TB, data string, perm os.FileMode) string {
 	}
 	return p
 }
+
+// TestLoadtestGeneratorFlags: --generator and --start-at belong to a
+// --target run, and a bad time is named; both are usage errors found
+// before anything starts.
+func TestLoadtestGeneratorFlags(t *testing.T) {
+	scen := filepath.Join("..", "..", "scenarios", "smoke.yaml")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"generator without target", []string{"--generator", "g1"}, "--generator and --start-at need --target"},
+		{"start-at without target", []string{"--start-at", "2026-12-01T12:00:00Z"}, "--generator and --start-at need --target"},
+		{"bad start-at", []string{"--target", "http://127.0.0.1:1", "--variant", "jwt", "--start-at", "noon"}, `--start-at "noon": want an RFC 3339 time`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			err := run(t.Context(), append([]string{"loadtest", "--scenario", scen, "--out", t.TempDir()}, tt.args...), &stdout, &stderr)
+			var u usageError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want a usage error containing %q", err, tt.want)
+			}
+			if stdout.Len() > 0 || stderr.Len() > 0 {
+				t.Errorf("printed before failing:\n%s%s", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
