@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 )
 
 // Revocation measures how long a revoked credential keeps working: log
@@ -84,8 +85,11 @@ func (revocationKind) validate(s *Scenario, bad reporter) {
 	if q.Timeout <= q.MeasureAccessTTL {
 		bad("$.revocation.timeout", "revocation.timeout: %s: must exceed measure_access_ttl %s", q.Timeout.D(), q.MeasureAccessTTL.D())
 	}
-	if slices.Contains(s.Variants, "none") {
-		bad("$.variants", "variants: none authenticates nobody, so it has nothing to revoke")
+	for i, name := range s.Variants {
+		// Neither a token nor a store: the baseline authenticates nobody.
+		if v, err := variants.Lookup(name); err == nil && !v.JWT && v.Store == variants.NoStore {
+			bad(fmt.Sprintf("$.variants[%d]", i), "variants: %s authenticates nobody, so it has nothing to revoke", name)
+		}
 	}
 }
 
@@ -141,7 +145,7 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 	user := userName(userIndex)
 	q := r.sc.Revocation
 	t := results.RevocationTrial{Action: action, Trial: trial, Instances: len(lv.urls), Window: -1}
-	if r.res.Variants[lv.vr].Variant == "jwt" || r.res.Variants[lv.vr].Variant == "jwt-blacklist" {
+	if v, _ := variants.Lookup(r.res.Variants[lv.vr].Variant); v.JWT {
 		t.AccessTTL = ttl
 	}
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil},

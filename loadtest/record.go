@@ -14,7 +14,8 @@ func (s *Scenario) Record() results.Scenario {
 		Warmup: rd(s.Warmup), Duration: rd(s.Duration), Rates: s.Rates, Repetitions: s.Repetitions,
 		Pin: s.Pin, LoginConcurrency: s.LoginConcurrency, Timeout: rd(s.Timeout), MaxWorkers: s.MaxWorkers,
 		Backend: results.BackendOptions{Alg: b.Alg, AccessTTL: rd(b.AccessTTL), RefreshTTL: rd(b.RefreshTTL),
-			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password},
+			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password,
+			ShortTTL: rd(b.ShortTTL), MaxStaleness: rd(b.MaxStaleness)},
 	}
 	if q := s.Search; q != nil {
 		rs.Search = &results.Search{Start: q.Start, Max: q.Max, Bisect: q.Bisect,

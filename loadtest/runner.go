@@ -23,6 +23,7 @@ import (
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/storeproxy"
+	"github.com/authbench/authbench/variants"
 )
 
 // Config is one run: a scenario, where its servers come from and where
@@ -59,8 +60,19 @@ type Config struct {
 // states what was applied then, whatever this code applies now.
 var policy = results.Policy{LeakTolerance: 5, GeneratorMinSent: 0.95, GeneratorBusy: 0.9, NeitherBusy: 0.85}
 
-// variantsUsingRedis are the variants whose server needs Redis.
-var variantsUsingRedis = map[string]bool{"jwt-blacklist": true, "session": true}
+// usesRedis says whether variant's server needs Redis (directly or
+// through the client-side cache), from the variant registry.
+func usesRedis(variant string) bool {
+	s := storeOf(variant)
+	return s == variants.RedisStore || s == variants.CachedRedisStore
+}
+
+// storeOf is variant's store in the registry; NoStore for a name the
+// registry does not hold (validation refuses those before a run).
+func storeOf(variant string) variants.Store {
+	v, _ := variants.Lookup(variant)
+	return v.Store
+}
 
 // runner carries the state of one run.
 type runner struct {
@@ -467,7 +479,7 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		}
 		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: ps.backend, Log: logf, Instance: i,
 			KeyFile: r.keyFile, SessionKeyFile: r.sessionKeyFile, AdminToken: ps.admin, Debug: ps.debug}
-		if r.redis != nil && variantsUsingRedis[variant] {
+		if r.redis != nil && usesRedis(variant) {
 			prefix = r.redis.Prefix + variant + ":"
 			spec.RedisAddr, spec.RedisPrefix = r.redisAddr(), prefix
 		}

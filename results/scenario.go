@@ -64,6 +64,8 @@ type BackendOptions struct {
 	SessionUnsigned bool     `json:"session_unsigned"`
 	BcryptCost      int      `json:"bcrypt_cost"`
 	Password        string   `json:"password"`
+	ShortTTL        Duration `json:"short_ttl,omitempty"`
+	MaxStaleness    Duration `json:"max_staleness,omitempty"`
 }
 
 // Curve is a cost curve's fit and capacity search settings.

@@ -16,6 +16,7 @@ import (
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/report"
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,7 +52,7 @@ Examples:
 	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
 	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
 	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
-	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
+	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(variants.Names(), ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
 	if err := parseFlags(fs, args); err != nil {
@@ -81,8 +82,8 @@ Examples:
 		if err := loadtest.CheckTarget(*target, *allowRemote); err != nil {
 			return usageError{cmd: "loadtest", err: err}
 		}
-		if !slices.Contains(loadtest.Variants, *variant) {
-			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(loadtest.Variants, ", "), *variant)}
+		if !slices.Contains(variants.Names(), *variant) {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(variants.Names(), ", "), *variant)}
 		}
 		if k := sc.Kind(); k != results.KindSteady {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}
