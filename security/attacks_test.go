@@ -30,7 +30,7 @@ import (
 )
 
 var (
-	jwtAlgs     = []string{jwtauth.AlgHS256, jwtauth.AlgRS256, jwtauth.AlgES256, jwtauth.AlgEdDSA}
+	jwtAlgs = []string{jwtauth.AlgHS256, jwtauth.AlgRS256, jwtauth.AlgES256, jwtauth.AlgEdDSA}
 	// jwtVariants are every variant of the registry that signs tokens.
 	jwtVariants = registryVariants(true)
 )
