@@ -43,6 +43,10 @@ func (s *Scenario) Record() results.Scenario {
 	if q := s.ScaleOut; q != nil {
 		rs.ScaleOut = &results.ScaleOut{Instances: q.Instances, Sticky: q.Sticky}
 	}
+	if q := s.Frontier; q != nil {
+		rs.Frontier = &results.FrontierSpec{Instances: q.Instances, Trials: q.Trials, Poll: rd(q.Poll), Timeout: rd(q.Timeout),
+			LoadShare: q.LoadShare, ClientRate: q.ClientRate, MemoryLogins: q.MemoryLogins, PartitionHold: rd(q.PartitionHold)}
+	}
 	if q := s.RefreshStorm; q != nil {
 		rs.RefreshStorm = &results.RefreshStorm{Before: rd(q.Before), Window: rd(q.Window), After: rd(q.After)}
 	}

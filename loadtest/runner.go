@@ -305,6 +305,9 @@ type passSpec struct {
 	backend   BackendOptions
 	admin     string // admin token; "" disables revoke-user
 	debug     bool   // GET /debug/runtime
+	mix       *Mix   // the request mix; nil: the scenario's
+	// redisAddr is where instance i reaches Redis; nil: r.redisAddr().
+	redisAddr func(i int) string
 }
 
 // runLive starts every pass's servers and logs their users in first;
@@ -482,6 +485,9 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		if r.redis != nil && usesRedis(variant) {
 			prefix = r.redis.Prefix + variant + ":"
 			spec.RedisAddr, spec.RedisPrefix = r.redisAddr(), prefix
+			if ps.redisAddr != nil {
+				spec.RedisAddr = ps.redisAddr(i)
+			}
 		}
 		srv, err := r.cfg.Launcher.Launch(ctx, spec)
 		if err != nil {
@@ -522,7 +528,11 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		}
 	}
 	fmt.Fprintf(r.log, "loadtest: %s: %s; logging in %d users\n", vr().Label(), strings.Join(lv.urls, " "), sc.Users)
-	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, sc.Mix, uint64(lv.vr+1))
+	mix := sc.Mix
+	if ps.mix != nil {
+		mix = *ps.mix
+	}
+	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, mix, uint64(lv.vr+1))
 	vr().Logins = pool.loginAll(ctx, r.client, sc.LoginConcurrency)
 	if l := vr().Logins; l.Failures > 0 {
 		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, l.Failures, l.Users, l.FirstError)

@@ -71,6 +71,7 @@ type Scenario struct {
 	Revocation   *Revocation   `yaml:"revocation,omitempty" json:"revocation,omitempty"`
 	ScaleOut     *ScaleOut     `yaml:"scale_out,omitempty" json:"scale_out,omitempty"`
 	RefreshStorm *RefreshStorm `yaml:"refresh_storm,omitempty" json:"refresh_storm,omitempty"`
+	Frontier     *Frontier     `yaml:"frontier,omitempty" json:"frontier,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.

@@ -20,7 +20,7 @@ func TestLoadScenarioShipped(t *testing.T) {
 		"me-only.yaml": results.KindSteady, "profile.yaml": results.KindSteady,
 		"store-latency.yaml": results.KindStoreLatency, "store-outage.yaml": results.KindStoreOutage,
 		"revocation.yaml": results.KindRevocation, "scale-out.yaml": results.KindScaleOut,
-		"refresh-storm.yaml": results.KindRefreshStorm,
+		"refresh-storm.yaml": results.KindRefreshStorm, "frontier.yaml": results.KindFrontier,
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -32,6 +32,7 @@ type Scenario struct {
 	Revocation       *Revocation    `json:"revocation,omitempty"`
 	ScaleOut         *ScaleOut      `json:"scale_out,omitempty"`
 	RefreshStorm     *RefreshStorm  `json:"refresh_storm,omitempty"`
+	Frontier         *FrontierSpec  `json:"frontier,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.
