@@ -62,6 +62,16 @@ func factsOf(v results.VariantResult) Facts {
 		Store: i.Store, Colour: i.Colour, Marker: i.Marker, Known: true}
 }
 
+// perProcess reports whether the variant keeps its state in each server
+// process (a credential works only where it was issued): its recorded
+// store, or for a file written before Info, the one such variant then.
+func (f Facts) perProcess(variant string) bool {
+	if f.Store != "" {
+		return f.Store == "process"
+	}
+	return variant == "session-memory"
+}
+
 // factsNamed is factsOf the first of r's results for the variant called
 // name.
 func factsNamed(r *results.Results, name string) Facts {
