@@ -42,7 +42,7 @@ type Frontier struct {
 	// variant's mix (a client refreshes every half TTL). Default 1.
 	ClientRate float64 `yaml:"client_rate" json:"client_rate"`
 	// MemoryLogins is how many fresh logins the memory per user is
-	// measured over. Default 200.
+	// measured over. Default 200, or users when fewer.
 	MemoryLogins int `yaml:"memory_logins" json:"memory_logins"`
 	// PartitionHold is how long the cut instance is asked; it must
 	// exceed backend.max_staleness so a broken bound shows. Default 3s.
@@ -72,7 +72,7 @@ func (frontierKind) defaults(s *Scenario) {
 		q.ClientRate = 1
 	}
 	if q.MemoryLogins == 0 {
-		q.MemoryLogins = 200
+		q.MemoryLogins = min(200, s.Users)
 	}
 	defaultDur(&q.PartitionHold, 3*time.Second)
 }
