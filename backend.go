@@ -117,4 +117,45 @@ type Info struct {
 	Logout Revocation `json:"logout"`
 	// RevokeUser is how soon RevokeUser takes effect.
 	RevokeUser Revocation `json:"revoke_user"`
+
+	// The fields below are the variant registry's facts (package
+	// variants), added by "authbench serve" so that a results file
+	// carries everything a report says of a variant and the report needs
+	// no table of its own. Nil or empty in older files.
+
+	// LogoutBound and RevokeUserBound are Logout and RevokeUser as a
+	// bound with a unit: how long a copied credential can still be
+	// accepted.
+	LogoutBound     *Bound `json:"logout_bound,omitempty"`
+	RevokeUserBound *Bound `json:"revoke_user_bound,omitempty"`
+	// Store is where the state a request consults lives: "none",
+	// "redis", "redis-cached" (through go-redis's client-side cache) or
+	// "process".
+	Store string `json:"store,omitempty"`
+	// Colour and Marker draw the variant in charts.
+	Colour string `json:"colour,omitempty"`
+	Marker string `json:"marker,omitempty"`
+}
+
+// Bound is how long after a revocation a copied credential can still be
+// accepted: Never (no way to revoke), Max = 0 (the next request fails),
+// or at most Max. Basis says what sets Max.
+type Bound struct {
+	Never bool          `json:"never,omitempty"`
+	Max   time.Duration `json:"max_ns"`
+	Basis string        `json:"basis,omitempty"` // "access TTL", "cache staleness", "" for 0 or Never
+}
+
+// String says the bound with its unit: "unsupported", "0", "≤ 15m0s
+// (access TTL)".
+func (b Bound) String() string {
+	switch {
+	case b.Never:
+		return "unsupported"
+	case b.Max == 0:
+		return "0"
+	case b.Basis != "":
+		return fmt.Sprintf("≤ %v (%s)", b.Max, b.Basis)
+	}
+	return fmt.Sprintf("≤ %v", b.Max)
 }

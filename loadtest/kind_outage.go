@@ -75,7 +75,7 @@ func (r *runner) outageStep(ctx context.Context, lv *liveVariant, rep int, rate 
 	st.Phases = r.phases([]string{"before", "outage", "after"}, st, ks, m0, []*mark{cut, restore}, m1)
 	vr := &r.res.Variants[lv.vr]
 	vr.Steps = append(vr.Steps, st)
-	res := outageResult(st, ks, cut, restore, o.Bucket.D(), variantsUsingRedis[vr.Variant])
+	res := outageResult(st, ks, cut, restore, o.Bucket.D(), usesRedis(vr.Variant))
 	res.Health = r.healthAfter(ctx, lv, before)
 	vr.Outages = append(vr.Outages, res)
 	fmt.Fprintf(r.log, "loadtest: %s: outage: unchecked %d, first success after restore %v, steady after %v, goroutines %d -> %d%s\n",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 )
 
 // Revocation measures how long a revoked credential keeps working: log
@@ -84,8 +85,11 @@ func (revocationKind) validate(s *Scenario, bad reporter) {
 	if q.Timeout <= q.MeasureAccessTTL {
 		bad("$.revocation.timeout", "revocation.timeout: %s: must exceed measure_access_ttl %s", q.Timeout.D(), q.MeasureAccessTTL.D())
 	}
-	if slices.Contains(s.Variants, "none") {
-		bad("$.variants", "variants: none authenticates nobody, so it has nothing to revoke")
+	for i, name := range s.Variants {
+		// Neither a token nor a store: the baseline authenticates nobody.
+		if v, err := variants.Lookup(name); err == nil && !v.JWT && v.Store == variants.NoStore {
+			bad(fmt.Sprintf("$.variants[%d]", i), "variants: %s authenticates nobody, so it has nothing to revoke", name)
+		}
 	}
 }
 
@@ -116,7 +120,7 @@ func (r *runner) runRevocation(ctx context.Context, variants []string) error {
 		}
 		for _, action := range q.Actions {
 			for trial := 1; trial <= q.Trials && ctx.Err() == nil; trial++ {
-				t := r.revocationTrial(ctx, lv, action, trial, user%r.sc.Users, admin, backend.AccessTTL.D())
+				t := r.revocationTrial(ctx, lv, action, trial, user%r.sc.Users, admin, backend.AccessTTL.D(), q.Poll.D(), q.Timeout.D())
 				user++
 				vr = &r.res.Variants[lv.vr]
 				vr.Revocations = append(vr.Revocations, t)
@@ -136,30 +140,18 @@ func (r *runner) runRevocation(ctx context.Context, variants []string) error {
 
 // revocationTrial logs user in on the first instance, revokes with
 // action, replays the old refresh cookie once and the old access cookie
-// against every instance every poll until each refuses it.
-func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial, userIndex int, admin string, ttl time.Duration) results.RevocationTrial {
+// against every instance every poll until each refuses it or timeout
+// passes.
+func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action string, trial, userIndex int, admin string, ttl, poll, timeout time.Duration) results.RevocationTrial {
 	user := userName(userIndex)
-	q := r.sc.Revocation
 	t := results.RevocationTrial{Action: action, Trial: trial, Instances: len(lv.urls), Window: -1}
-	if r.res.Variants[lv.vr].Variant == "jwt" || r.res.Variants[lv.vr].Variant == "jwt-blacklist" {
+	if v, _ := variants.Lookup(r.res.Variants[lv.vr].Variant); v.JWT {
 		t.AccessTTL = ttl
 	}
-	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := trialClient()
 	defer c.CloseIdleConnections()
 	do := func(method, url string, hdr http.Header, body string) (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header = hdr
-		resp, err := c.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp, nil
+		return sendOnce(ctx, c, method, url, hdr, body)
 	}
 	issuer := lv.urls[0]
 	resp, err := do(http.MethodPost, issuer+"/auth/login", http.Header{"Content-Type": {"application/json"}}, string(lv.pool.loginBody(userIndex)))
@@ -205,7 +197,7 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		go func() {
 			defer wg.Done()
 			t.Windows[i] = -1
-			deadline := revokedAt.Add(q.Timeout.D())
+			deadline := revokedAt.Add(timeout)
 			for first := true; time.Now().Before(deadline) && ctx.Err() == nil; first = false {
 				sent := time.Now()
 				resp, err := do(http.MethodGet, u+"/api/me", cookie("/api/me"), "")
@@ -221,7 +213,7 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 				}
 				select {
 				case <-ctx.Done():
-				case <-time.After(q.Poll.D()):
+				case <-time.After(poll):
 				}
 			}
 		}()
@@ -248,4 +240,28 @@ func (r *runner) revocationTrial(ctx context.Context, lv *liveVariant, action st
 		t.Window = max(t.Window, w)
 	}
 	return t
+}
+
+// trialClient is the client of a trial's requests: its own connections,
+// never a proxy, redirects returned rather than followed.
+func trialClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// sendOnce sends one request and reads its body away; the response is
+// for its status and headers only.
+func sendOnce(ctx context.Context, c *http.Client, method, url string, hdr http.Header, body string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = hdr
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp, nil
 }

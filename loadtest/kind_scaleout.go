@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 )
 
 // ScaleOut runs each variant on 1, 2, 4 … server processes at once; the
@@ -29,8 +30,14 @@ func (scaleOutKind) defaults(s *Scenario) {
 	if len(q.Instances) == 0 {
 		q.Instances = []int{1, 2, 4}
 	}
-	if q.Sticky == nil && slices.Contains(s.Variants, "session-memory") {
-		q.Sticky = []string{"session-memory"}
+	// A variant keeping its state in the process works only behind a
+	// sticky balancer, so it is run sticky unless the scenario says.
+	if q.Sticky == nil {
+		for _, v := range s.Variants {
+			if storeOf(v) == variants.ProcessStore {
+				q.Sticky = append(q.Sticky, v)
+			}
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ var kinds = []kindEntry{
 	{results.KindRevocation, "revocation", revocationKind{}},
 	{results.KindScaleOut, "scale_out", scaleOutKind{}},
 	{results.KindRefreshStorm, "refresh_storm", refreshStormKind{}},
+	{results.KindFrontier, "frontier", frontierKind{}},
 	{results.KindSteady, "", steadyKind{}},
 }
 

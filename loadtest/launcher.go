@@ -86,6 +86,12 @@ func serveArgs(spec ServerSpec) []string {
 	if b.SessionUnsigned {
 		args = append(args, "--session-unsigned")
 	}
+	if b.ShortTTL != 0 {
+		args = append(args, "--short-ttl", b.ShortTTL.D().String())
+	}
+	if b.MaxStaleness != 0 {
+		args = append(args, "--max-staleness", b.MaxStaleness.D().String())
+	}
 	if spec.RedisAddr != "" {
 		args = append(args, "--redis-addr", spec.RedisAddr, "--redis-prefix", spec.RedisPrefix)
 	}

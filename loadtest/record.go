@@ -14,7 +14,8 @@ func (s *Scenario) Record() results.Scenario {
 		Warmup: rd(s.Warmup), Duration: rd(s.Duration), Rates: s.Rates, Repetitions: s.Repetitions,
 		Pin: s.Pin, LoginConcurrency: s.LoginConcurrency, Timeout: rd(s.Timeout), MaxWorkers: s.MaxWorkers,
 		Backend: results.BackendOptions{Alg: b.Alg, AccessTTL: rd(b.AccessTTL), RefreshTTL: rd(b.RefreshTTL),
-			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password},
+			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password,
+			ShortTTL: rd(b.ShortTTL), MaxStaleness: rd(b.MaxStaleness)},
 	}
 	if s.Generators > 1 {
 		rs.Generators = s.Generators
@@ -44,6 +45,10 @@ func (s *Scenario) Record() results.Scenario {
 	}
 	if q := s.ScaleOut; q != nil {
 		rs.ScaleOut = &results.ScaleOut{Instances: q.Instances, Sticky: q.Sticky}
+	}
+	if q := s.Frontier; q != nil {
+		rs.Frontier = &results.FrontierSpec{Instances: q.Instances, Trials: q.Trials, Poll: rd(q.Poll), Timeout: rd(q.Timeout),
+			LoadShare: q.LoadShare, ClientRate: q.ClientRate, MemoryLogins: q.MemoryLogins, PartitionHold: rd(q.PartitionHold)}
 	}
 	if q := s.RefreshStorm; q != nil {
 		rs.RefreshStorm = &results.RefreshStorm{Before: rd(q.Before), Window: rd(q.Window), After: rd(q.After)}

@@ -23,6 +23,7 @@ import (
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/results"
 	"github.com/authbench/authbench/storeproxy"
+	"github.com/authbench/authbench/variants"
 )
 
 // Config is one run: a scenario, where its servers come from and where
@@ -68,8 +69,19 @@ type Config struct {
 // states what was applied then, whatever this code applies now.
 var policy = results.Policy{LeakTolerance: 5, GeneratorMinSent: 0.95, GeneratorBusy: 0.9, NeitherBusy: 0.85}
 
-// variantsUsingRedis are the variants whose server needs Redis.
-var variantsUsingRedis = map[string]bool{"jwt-blacklist": true, "session": true}
+// usesRedis says whether variant's server needs Redis (directly or
+// through the client-side cache), from the variant registry.
+func usesRedis(variant string) bool {
+	s := storeOf(variant)
+	return s == variants.RedisStore || s == variants.CachedRedisStore
+}
+
+// storeOf is variant's store in the registry; NoStore for a name the
+// registry does not hold (validation refuses those before a run).
+func storeOf(variant string) variants.Store {
+	v, _ := variants.Lookup(variant)
+	return v.Store
+}
 
 // runner carries the state of one run.
 type runner struct {
@@ -312,6 +324,9 @@ type passSpec struct {
 	backend   BackendOptions
 	admin     string // admin token; "" disables revoke-user
 	debug     bool   // GET /debug/runtime
+	mix       *Mix   // the request mix; nil: the scenario's
+	// redisAddr is where instance i reaches Redis; nil: r.redisAddr().
+	redisAddr func(i int) string
 }
 
 // runLive starts every pass's servers and logs their users in first;
@@ -487,9 +502,12 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		}
 		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: ps.backend, Log: logf, Instance: i,
 			KeyFile: r.keyFile, SessionKeyFile: r.sessionKeyFile, AdminToken: ps.admin, Debug: ps.debug}
-		if r.redis != nil && variantsUsingRedis[variant] {
+		if r.redis != nil && usesRedis(variant) {
 			prefix = r.redis.Prefix + variant + ":"
 			spec.RedisAddr, spec.RedisPrefix = r.redisAddr(), prefix
+			if ps.redisAddr != nil {
+				spec.RedisAddr = ps.redisAddr(i)
+			}
 		}
 		srv, err := r.cfg.Launcher.Launch(ctx, spec)
 		if err != nil {
@@ -530,7 +548,11 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		}
 	}
 	fmt.Fprintf(r.log, "loadtest: %s: %s; logging in %d users\n", vr().Label(), strings.Join(lv.urls, " "), sc.Users)
-	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, sc.Mix, uint64(lv.vr+1))
+	mix := sc.Mix
+	if ps.mix != nil {
+		mix = *ps.mix
+	}
+	pool := newPool(lv.urls, ps.routing, sc.Users, sc.Backend.Password, mix, uint64(lv.vr+1))
 	vr().Logins = pool.loginAll(ctx, r.client, sc.LoginConcurrency)
 	if l := vr().Logins; l.Failures > 0 {
 		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, l.Failures, l.Users, l.FirstError)

@@ -10,16 +10,11 @@ import (
 	"time"
 
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
-
-// Variants are the backends a scenario may name, served by "authbench
-// serve --backend"; "none" is the no-auth baseline on the same handlers,
-// "session-memory" keeps sessions in each server process's memory (the
-// article's sticky-session case).
-var Variants = []string{"none", "jwt", "jwt-blacklist", "session", "session-memory"}
 
 // Scenario is one load-test plan, decoded strictly from a YAML file in
 // scenarios/. Zero values mean the documented default; Defaults fills
@@ -30,7 +25,8 @@ type Scenario struct {
 	Name string `yaml:"name" json:"name"`
 	// Description is free text for the reader of the results.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
-	// Variants to run, in order: none, jwt, jwt-blacklist, session.
+	// Variants to run, in order: names from the variant registry
+	// (package variants).
 	Variants []string `yaml:"variants" json:"variants"`
 	// Users is the number of virtual users, each with its own cookies.
 	Users int `yaml:"users" json:"users"`
@@ -75,6 +71,7 @@ type Scenario struct {
 	Revocation   *Revocation   `yaml:"revocation,omitempty" json:"revocation,omitempty"`
 	ScaleOut     *ScaleOut     `yaml:"scale_out,omitempty" json:"scale_out,omitempty"`
 	RefreshStorm *RefreshStorm `yaml:"refresh_storm,omitempty" json:"refresh_storm,omitempty"`
+	Frontier     *Frontier     `yaml:"frontier,omitempty" json:"frontier,omitempty"`
 
 	// Generators is how many generator processes share a steady
 	// scenario's load, each sending rate/N (generators.go). Default 1.
@@ -132,6 +129,13 @@ type BackendOptions struct {
 	BcryptCost int `yaml:"bcrypt_cost" json:"bcrypt_cost"`
 	// Password is the demo users' password. Default "password".
 	Password string `yaml:"password" json:"password"`
+	// ShortTTL is jwt-short's access-token lifetime (serve --short-ttl);
+	// 0 leaves serve's default (variants.DefaultShortTTL).
+	ShortTTL Duration `yaml:"short_ttl,omitempty" json:"short_ttl,omitempty"`
+	// MaxStaleness bounds a cached variant's cached answers (serve
+	// --max-staleness); 0 leaves serve's default
+	// (variants.DefaultMaxStaleness).
+	MaxStaleness Duration `yaml:"max_staleness,omitempty" json:"max_staleness,omitempty"`
 }
 
 // Duration is a time.Duration written as "10s" in YAML and JSON. It
@@ -311,14 +315,14 @@ func (s *Scenario) validate() []fieldError {
 		errs = append(errs, fieldError{path, fmt.Sprintf(format, args...)})
 	}
 	if len(s.Variants) == 0 {
-		bad("$.variants", "variants: name at least one of %s", strings.Join(Variants, ", "))
+		bad("$.variants", "variants: name at least one of %s", strings.Join(variants.Names(), ", "))
 	}
 	seen := map[string]bool{}
 	for i, v := range s.Variants {
 		p := fmt.Sprintf("$.variants[%d]", i)
 		switch {
-		case !slices.Contains(Variants, v):
-			bad(p, "variants: unknown variant %q (want %s)", v, strings.Join(Variants, ", "))
+		case !slices.Contains(variants.Names(), v):
+			bad(p, "variants: unknown variant %q (want %s)", v, strings.Join(variants.Names(), ", "))
 		case seen[v]:
 			bad(p, "variants: %q named twice", v)
 		}
@@ -393,6 +397,12 @@ func (s *Scenario) validate() []fieldError {
 	}
 	if b.IdleTimeout <= 0 {
 		bad("$.backend.idle_timeout", "backend.idle_timeout: must be positive")
+	}
+	if b.ShortTTL != 0 && b.ShortTTL < Duration(time.Second) {
+		bad("$.backend.short_ttl", "backend.short_ttl: %s: want at least 1s (JWT times have one-second resolution)", b.ShortTTL.D())
+	}
+	if b.MaxStaleness < 0 {
+		bad("$.backend.max_staleness", "backend.max_staleness: %s: must not be negative", b.MaxStaleness.D())
 	}
 	if b.BcryptCost < 4 || b.BcryptCost > 31 {
 		bad("$.backend.bcrypt_cost", "backend.bcrypt_cost: %d: want 4..31", b.BcryptCost)

@@ -20,7 +20,7 @@ func TestLoadScenarioShipped(t *testing.T) {
 		"me-only.yaml": results.KindSteady, "profile.yaml": results.KindSteady,
 		"store-latency.yaml": results.KindStoreLatency, "store-outage.yaml": results.KindStoreOutage,
 		"revocation.yaml": results.KindRevocation, "scale-out.yaml": results.KindScaleOut,
-		"refresh-storm.yaml": results.KindRefreshStorm,
+		"refresh-storm.yaml": results.KindRefreshStorm, "frontier.yaml": results.KindFrontier,
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -52,6 +52,10 @@ backend:
   bcrypt_cost: 4
 `
 
+// frontierYAML is validYAML as a frontier: three rates for the curve's
+// fit and a capacity search.
+var frontierYAML = strings.Replace(validYAML, "rates: [100, 200]", "rates: [100, 200, 300]", 1) + "curve: {capacity: {}}\nfrontier: {}\n"
+
 func TestDecodeScenario(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -76,6 +80,21 @@ func TestDecodeScenario(t *testing.T) {
 		{name: "unknown nested field", yaml: strings.Replace(validYAML, "bcrypt_cost", "bcrypt", 1), want: `t.yaml:9: unknown field "bcrypt"`},
 		{name: "bad duration", yaml: strings.Replace(validYAML, "duration: 2s", "duration: 2 seconds", 1), want: `t.yaml:6: bad duration "2 seconds"`},
 		{name: "negative rate", yaml: strings.Replace(validYAML, "[100, 200]", "[100, -5]", 1), want: `t.yaml:7: rates: -5: a rate must be positive`},
+		{name: "frontier defaults", yaml: frontierYAML, check: func(t *testing.T, s *Scenario) {
+			q := s.Frontier
+			if s.Kind() != results.KindFrontier || q.Instances != 2 || q.Trials != 20 || q.Poll.D() != time.Millisecond || q.LoadShare != 0.5 {
+				t.Errorf("kind %s, frontier %+v", s.Kind(), q)
+			}
+		}},
+		{name: "frontier on one instance", yaml: strings.Replace(frontierYAML, "frontier: {}", "frontier: {instances: 1}", 1), want: `frontier.instances: 1: want 2..16`},
+		{name: "frontier without a capacity search", yaml: strings.Replace(frontierYAML, "curve: {capacity: {}}\n", "", 1), want: `curve: a frontier scenario needs a cost curve`},
+		{name: "frontier partition within the staleness", yaml: strings.Replace(frontierYAML, "frontier: {}", "frontier: {partition_hold: 500ms}", 1), want: `frontier.partition_hold: 500ms: must exceed`},
+		{name: "scenario short TTL under a second", yaml: strings.Replace(validYAML, "bcrypt_cost: 4", "bcrypt_cost: 4\n  short_ttl: 500ms", 1), want: `backend.short_ttl: 500ms: want at least 1s`},
+		{name: "new registry variant", yaml: strings.Replace(validYAML, "[jwt, session]", "[jwt-epoch, session-cached]", 1), check: func(t *testing.T, s *Scenario) {
+			if len(s.Variants) != 2 {
+				t.Errorf("variants %v", s.Variants)
+			}
+		}},
 		{name: "unknown variant", yaml: strings.Replace(validYAML, "[jwt, session]", "[jwt, sessions]", 1), want: `t.yaml:2: variants: unknown variant "sessions"`},
 		{name: "mix not 100", yaml: strings.Replace(validYAML, "me: 95", "me: 90", 1), want: `t.yaml:4: mix: shares add up to 95`},
 		{name: "no users", yaml: strings.Replace(validYAML, "users: 10", "users: 0", 1), want: `t.yaml:3: users: 0`},

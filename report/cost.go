@@ -191,7 +191,7 @@ func costDocument(s *Summary) *costDoc {
 		Headline:        costHeadline(ca, top),
 		Findings:        costFindings(ca),
 		Explain:         explainTable(ca, top),
-		ExplainFindings: explainFindings(ca),
+		ExplainFindings: explainFindings(s.R, ca),
 		RoutesTitle:     "Latency per route at " + num(top, 0) + " req/s",
 		Routes:          routeTable(ca),
 		Method:          costMethod(ca),
@@ -385,7 +385,7 @@ func explainTable(ca *results.CostAnalysis, top float64) table {
 // the figures both have: "session pays 1.08 Redis round trips per
 // request ≈ +2.16 system calls and +1.04 context switches, and +14.4 µs
 // marginal server CPU (…) over jwt."
-func explainFindings(ca *results.CostAnalysis) []string {
+func explainFindings(r *results.Results, ca *results.CostAnalysis) []string {
 	ref := costRef(ca)
 	rv := costVariant(ca, ref)
 	if rv == nil {
@@ -393,7 +393,7 @@ func explainFindings(ca *results.CostAnalysis) []string {
 	}
 	var out []string
 	for _, v := range ca.Variants {
-		if v.Variant == ref || !factsOf(v.Variant).Stateful {
+		if v.Variant == ref || !factsNamed(r, v.Variant).Stateful {
 			continue
 		}
 		if s := explainSentence(v, *rv, ca.Level); s != "" {

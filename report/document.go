@@ -231,10 +231,7 @@ func revCell(v VariantSummary, logout bool) string {
 	if !v.Facts.Known {
 		return "?"
 	}
-	if logout {
-		return v.Facts.Logout.String()
-	}
-	return v.Facts.RevokeUser.String()
+	return v.Facts.revocation(logout)
 }
 
 func environment(s *Summary) []line {
@@ -444,7 +441,7 @@ func stepTable(s *Summary) table {
 			return cmpFloat(a.rate, b.rate)
 		})
 		for _, k := range keys {
-			p := merge(by[k], factsOf(v.Variant).Stateful)
+			p := merge(by[k], factsOf(v).Stateful)
 			row := []string{v.Label(), string(k.kind), num(k.rate, 0), p.Achieved.Format(0), p.ErrorPct.Format(2),
 				p.ServerCPU.Format(1), p.RedisCPU.Format(1), p.TotalCPU.Format(1), p.RedisCmds.Format(2),
 				p.P50.Format(2), p.P90.Format(2), p.P95.Format(2), p.P99.Format(2), p.Max.Format(2),

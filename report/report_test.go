@@ -95,6 +95,8 @@ func TestWriteGolden(t *testing.T) {
 			wantCharts: []string{"scale-out-cpu", "scale-out-redis"}},
 		{name: "refresh storm: cost per refresh and /api/me around it", fixture: "refresh-storm",
 			wantCharts: []string{"refresh-storm-me-p99"}},
+		{name: "frontier: cost against measured revocation window, memory, partition", fixture: "frontier",
+			wantCharts: []string{"frontier"}},
 		{name: "cost curve: marginal CPU, capacity under a quota, ratios to jwt (v2)", fixture: "curve",
 			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}},
 	}

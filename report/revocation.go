@@ -237,7 +237,7 @@ func revocationSection(s *Summary) (section, error) {
 		sec.Findings = append(sec.Findings, f)
 	}
 	for _, p := range partial {
-		if p.variant == "session-memory" {
+		if factsNamed(r, p.variant).perProcess(p.variant) {
 			sec.Findings = append(sec.Findings, p.text+" before revoking: a session held in one process's memory exists only on the instance that issued it, so it is revoked there alone and the others never knew it.")
 		} else {
 			sec.Warnings = append(sec.Warnings, p.text+" before revoking: its instances share keys and store, so every one should have.")

@@ -177,7 +177,7 @@ func correctnessFindings(r *results.Results, sec *section, at func(string, int) 
 		for _, c := range scaleCellsAt(r, v, rate) {
 			steps = append(steps, fmt.Sprintf("%s on %s", pct(c.success, 0), plural(c.instances, "instance")))
 		}
-		if v.Variant == "session-memory" && v.Routing != results.RoutingSticky {
+		if factsOf(v).perProcess(v.Variant) && v.Routing != results.RoutingSticky {
 			// GET /api/me alone shows the 1-in-n: every refused one is
 			// followed by a login, which succeeds wherever it lands.
 			var me []string
@@ -192,7 +192,7 @@ func correctnessFindings(r *results.Results, sec *section, at func(string, int) 
 					me = append(me, fmt.Sprintf("%s on %s", pct(statOf(xs), 0), plural(c.instances, "instance")))
 				}
 			}
-			f := fmt.Sprintf("Behind round-robin, session-memory answered %s of all requests: a session held in one process's memory works only on the instance that issued the cookie, and without affinity a user's next request reaches that instance about 1 time in n", sentence(steps))
+			f := fmt.Sprintf("Behind round-robin, %s answered %s of all requests: a session held in one process's memory works only on the instance that issued the cookie, and without affinity a user's next request reaches that instance about 1 time in n", v.Variant, sentence(steps))
 			if len(me) > 0 {
 				f += fmt.Sprintf(" (GET /api/me alone: %s; each refused one sends the user back to log in, and the login succeeds wherever it lands)", sentence(me))
 			}

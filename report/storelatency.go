@@ -24,7 +24,7 @@ type latencyCell struct {
 // latencyCells groups v's steps and max-rate results by added latency,
 // ascending; added lists every latency of the run.
 func latencyCells(v results.VariantResult, added []time.Duration) []latencyCell {
-	stateful := factsOf(v.Variant).Stateful
+	stateful := factsOf(v).Stateful
 	var out []latencyCell
 	for _, d := range added {
 		c := latencyCell{added: d, held: map[float64]Point{}}
@@ -242,7 +242,7 @@ func latencyFindings(r *results.Results, cells map[string][]latencyCell, rate fl
 		// pays the round trip.
 		if d50 < span/4 || (a50.Spread() && b50.Spread() && !a50.Disjoint(b50)) {
 			flat = append(flat, v.Label())
-			f := factsOf(v.Variant)
+			f := factsOf(v)
 			stateless = stateless && f.Known && !f.Stateful
 		} else {
 			rising = append(rising, v.Label())

@@ -159,7 +159,7 @@ func Summarise(r *results.Results) *Summary {
 	keep, baseline := baselineFilter(r)
 	s.Baseline = baseline
 	for _, v := range r.Variants {
-		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v.Variant), Error: v.Error}
+		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v), Error: v.Error}
 		var held, probes []results.Step
 		for _, st := range v.Steps {
 			if st.Kind == "capacity" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/authbench/authbench"
 )
 
 // tradeOff writes the trade-off in words from the figures: what the
@@ -108,8 +110,10 @@ func buys(s *Summary) string {
 		if !v.Facts.Known {
 			continue
 		}
-		p := fmt.Sprintf("%s: logout %s, revoke-user %s", v.Name, v.Facts.Logout, v.Facts.RevokeUser)
-		if v.Name == "jwt" && ttl > 0 {
+		p := fmt.Sprintf("%s: logout %s, revoke-user %s", v.Name, v.Facts.revocation(true), v.Facts.revocation(false))
+		// Older files state no bound: the access TTL is the bound of
+		// a variant that revokes only at expiry.
+		if v.Facts.LogoutBound == nil && v.Facts.Logout == authbench.RevocationAtExpiry && ttl > 0 {
 			p += fmt.Sprintf(" (a copied access token stays usable for up to %s, the access TTL)", ttl)
 		}
 		parts = append(parts, p)

@@ -14,6 +14,7 @@ const (
 	KindRevocation   Kind = "revocation"    // revoke, then replay the old cookies until refused
 	KindScaleOut     Kind = "scale-out"     // 1, 2, 4 … server processes behind one generator
 	KindRefreshStorm Kind = "refresh-storm" // every user refreshes within a short window
+	KindFrontier     Kind = "frontier"      // cost curve, revocation window, memory and partition per variant
 )
 
 // Routing says how the generator spread requests over several

@@ -163,6 +163,9 @@ type VariantResult struct {
 	// RedisMemory is what the logged-in users occupy in Redis; nil for
 	// variants that store nothing or when unmeasured.
 	RedisMemory *RedisMemory `json:"redis_memory,omitempty"`
+	// Frontier is what a frontier scenario measured of the variant
+	// besides its cost curve; nil in other kinds.
+	Frontier *Frontier `json:"frontier,omitempty"`
 	// Steps are the measured steps, in the order run (warm-up excluded).
 	Steps []Step `json:"steps"`
 	// MaxRate holds one max-rate search result per repetition.

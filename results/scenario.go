@@ -33,6 +33,7 @@ type Scenario struct {
 	ScaleOut         *ScaleOut      `json:"scale_out,omitempty"`
 	RefreshStorm     *RefreshStorm  `json:"refresh_storm,omitempty"`
 	Generators       int            `json:"generators,omitempty"`
+	Frontier         *FrontierSpec  `json:"frontier,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.
@@ -65,6 +66,8 @@ type BackendOptions struct {
 	SessionUnsigned bool     `json:"session_unsigned"`
 	BcryptCost      int      `json:"bcrypt_cost"`
 	Password        string   `json:"password"`
+	ShortTTL        Duration `json:"short_ttl,omitempty"`
+	MaxStaleness    Duration `json:"max_staleness,omitempty"`
 }
 
 // Curve is a cost curve's fit and capacity search settings.

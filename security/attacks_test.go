@@ -30,8 +30,9 @@ import (
 )
 
 var (
-	jwtAlgs     = []string{jwtauth.AlgHS256, jwtauth.AlgRS256, jwtauth.AlgES256, jwtauth.AlgEdDSA}
-	jwtVariants = []string{"jwt", "jwt-blacklist"}
+	jwtAlgs = []string{jwtauth.AlgHS256, jwtauth.AlgRS256, jwtauth.AlgES256, jwtauth.AlgEdDSA}
+	// jwtVariants are every variant of the registry that signs tokens.
+	jwtVariants = registryVariants(true)
 )
 
 // attackLeeway is the clock-skew allowance of the attacked backends, so
@@ -346,7 +347,7 @@ func TestTokenAttacks(t *testing.T) {
 			t.Run(variant+"/"+alg, func(t *testing.T) {
 				s := newSigner(t, alg)
 				clk := testclock.New(t0)
-				h := handlerFor(t, jwtBackend(t, variant, s, clk, attackLeeway))
+				h := handlerFor(t, variantBackend(t, variant, s, clk, attackLeeway))
 				for _, tt := range tokenAttacks {
 					t.Run(tt.name, func(t *testing.T) {
 						tok := tt.token(t, s, clk.Now())
@@ -499,21 +500,17 @@ func TestSessionIDEntropy(t *testing.T) {
 	}
 }
 
-// backends returns every real backend, served through the handler set.
+// backends returns every variant of the registry that authenticates
+// someone, served through the handler set.
 func backends(t *testing.T) map[string]http.Handler {
 	t.Helper()
 	s := newSigner(t, jwtauth.AlgHS256)
 	clk := testclock.New(time.Now())
-	rdb, prefix := redistest.Shared(t)
-	sess, err := sessionauth.New(sessionauth.Config{Client: rdb, Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
+	out := map[string]http.Handler{}
+	for _, name := range registryVariants(false) {
+		out[name] = handlerFor(t, variantBackend(t, name, s, clk, 0))
 	}
-	return map[string]http.Handler{
-		"jwt":           handlerFor(t, jwtBackend(t, "jwt", s, clk, 0)),
-		"jwt-blacklist": handlerFor(t, jwtBackend(t, "jwt-blacklist", s, clk, 0)),
-		"session":       handlerFor(t, sess),
-	}
+	return out
 }
 
 // TestCSRF: state-changing routes answer only POST (405 otherwise, so a

@@ -26,8 +26,11 @@ import (
 	"github.com/authbench/authbench"
 	"github.com/authbench/authbench/internal/testclock"
 	"github.com/authbench/authbench/jwtauth"
+	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/redisprov/redistest"
 	"github.com/authbench/authbench/server"
+	"github.com/authbench/authbench/variants"
+	"github.com/redis/go-redis/v9"
 )
 
 // t0 is where every injected clock starts, on a whole second so exp
@@ -168,19 +171,51 @@ func handlerFor(tb testing.TB, b authbench.Backend) http.Handler {
 
 const adminToken = "admin-token-of-the-security-tests"
 
-// jwtBackend builds variant ("jwt" or "jwt-blacklist") with s's keys, the
-// clock and leeway.
-func jwtBackend(tb testing.TB, variant string, s *signer, clk *clock, leeway time.Duration) *jwtauth.Backend {
+// variantBackend builds the registry's variant called name with s's
+// keys (nil for a variant without tokens), the clock and leeway: a
+// Redis variant on the shared test Redis, a cached one through its own
+// caching client to it.
+func variantBackend(tb testing.TB, name string, s *signer, clk *clock, leeway time.Duration) authbench.Backend {
 	tb.Helper()
-	cfg := jwtauth.Config{Keys: s.keys, Now: clk.Now, Leeway: leeway}
-	if variant == "jwt-blacklist" {
-		cfg.Blacklist, cfg.Prefix = redistest.Shared(tb)
+	v, err := variants.Lookup(name)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	b, err := jwtauth.New(cfg)
+	// The crafted tokens carry the default 15-minute lifetime, which
+	// jwt-short would refuse as too long; its own lifetime is the expiry
+	// suite's concern (server), here it is attacked like jwt.
+	cfg := variants.Config{Now: clk.Now, Leeway: leeway, ShortTTL: jwtauth.DefaultAccessTTL}
+	if s != nil {
+		cfg.Keys = s.keys
+	}
+	if v.Store == variants.RedisStore || v.Store == variants.CachedRedisStore {
+		rdb, prefix := redistest.Shared(tb)
+		cfg.Redis, cfg.Prefix = rdb, prefix
+		if v.Store == variants.CachedRedisStore {
+			caching := redis.NewClient(redisprov.CachingClientOptions(rdb.Options().Addr, variants.DefaultMaxStaleness))
+			tb.Cleanup(func() { _ = caching.Close() })
+			cfg.CachingRedis = caching
+		}
+	}
+	b, err := v.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// registryVariants are the names of the registry's variants that
+// authenticate someone (a token or a store: not the no-auth baseline);
+// jwtOnly keeps those that sign tokens.
+func registryVariants(jwtOnly bool) []string {
+	var out []string
+	for _, v := range variants.All() {
+		if (jwtOnly && !v.JWT) || (!v.JWT && v.Store == variants.NoStore) {
+			continue
+		}
+		out = append(out, v.Name)
+	}
+	return out
 }
 
 // do sends one request through h with a raw Cookie header and extra

@@ -10,7 +10,7 @@
 //	POST /auth/logout         → 204, cookies cleared
 //	POST /admin/revoke-user   {"user":"…"} with "Authorization: Bearer <admin token>" → 204
 //	GET  /healthz             → 200 {"status":"ok","backend":"…"}
-//	GET  /info                → 200 the backend's authbench.Info {"name":"…","stateful":…,"logout":"…","revoke_user":"…"}
+//	GET  /info                → 200 the backend's authbench.Info {"name":"…","stateful":…,"logout":"…","revoke_user":"…"}, with the registry's bounds, store, colour and marker when served by "authbench serve"
 //	GET  /                    → the demo page (HTML, strict CSP; see Config.RefreshInterval)
 //
 // Every error is a JSON object {"error":"…"} with a stable message (see the

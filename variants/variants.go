@@ -82,27 +82,8 @@ type Config struct {
 }
 
 // Bound is how long after a revocation a copied credential can still be
-// accepted: Never (no way to revoke), Max = 0 (the next request fails),
-// or at most Max. Basis says what sets Max.
-type Bound struct {
-	Never bool
-	Max   time.Duration
-	Basis string // "access TTL", "cache staleness", "" for 0 or Never
-}
-
-// String says the bound with its unit: "unsupported", "0", "≤ 15m0s
-// (access TTL)".
-func (b Bound) String() string {
-	switch {
-	case b.Never:
-		return "unsupported"
-	case b.Max == 0:
-		return "0"
-	case b.Basis != "":
-		return fmt.Sprintf("≤ %v (%s)", b.Max, b.Basis)
-	}
-	return fmt.Sprintf("≤ %v", b.Max)
-}
+// accepted; it lives in the root package so that Info can carry it.
+type Bound = authbench.Bound
 
 // Variant is one entry of the registry.
 type Variant struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/authbench/authbench/redisprov"
 	"github.com/authbench/authbench/report"
 	"github.com/authbench/authbench/results"
+	"github.com/authbench/authbench/variants"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,7 +56,7 @@ Examples:
 	scenario := fs.String("scenario", "scenarios/quick.yaml", "scenario `file` (YAML)")
 	out := fs.String("out", "results", "results root `dir`: the run writes <dir>/<run-id>/")
 	target := fs.String("target", "", "base `URL` of a server already running: run the scenario against it as one variant (its CPU is then unmeasured)")
-	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
+	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(variants.Names(), ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
 	generator := fs.String("generator", "", "with --target: this generator's `name` among several driving the target at once (the scenario's generators: N; each sends 1/N of every rate); merge their runs with \"authbench report --merge\"")
 	startAt := fs.String("start-at", "", "with --target: begin the first attack at this `time` (RFC 3339, after the logins), so generators on several hosts start their steps together")
@@ -87,8 +88,8 @@ Examples:
 		if err := loadtest.CheckTarget(*target, *allowRemote); err != nil {
 			return usageError{cmd: "loadtest", err: err}
 		}
-		if !slices.Contains(loadtest.Variants, *variant) {
-			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(loadtest.Variants, ", "), *variant)}
+		if !slices.Contains(variants.Names(), *variant) {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--target needs --variant, one of %s (got %q)", strings.Join(variants.Names(), ", "), *variant)}
 		}
 		if k := sc.Kind(); k != results.KindSteady {
 			return usageError{cmd: "loadtest", err: fmt.Errorf("--target: %s is a %s scenario, which starts, cuts or replays against servers it runs itself; --target runs steady scenarios (quick, full) only", *scenario, k)}

@@ -39,7 +39,7 @@ func TestLoadtestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	if len(res.Variants) != len(loadtest.Variants) || !res.Target.ServerCPUMeasured {
+	if len(res.Variants) != len(res.Scenario.Variants) || !res.Target.ServerCPUMeasured {
 		t.Fatalf("variants %d, target %+v\n%s", len(res.Variants), res.Target, b)
 	}
 	for _, v := range res.Variants {

@@ -313,7 +313,11 @@ func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client)
 			return nil, fmt.Errorf("--alg %s: %w", c.alg, err)
 		}
 	}
-	return v.New(cfg)
+	b, err := v.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return v.Described(b, cfg), nil
 }
 
 // debugRuntimePath is the route --debug-runtime adds.
