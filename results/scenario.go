@@ -74,7 +74,7 @@ type BackendOptions struct {
 type Curve struct {
 	FitTop    int           `json:"fit_top"`
 	Seed      uint64        `json:"seed"`
-	Calibrate bool          `json:"calibrate,omitempty"`
+	Calibrate bool          `json:"calibrate"`
 	Capacity  *CapacitySpec `json:"capacity,omitempty"`
 }
 
