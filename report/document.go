@@ -46,6 +46,9 @@ type document struct {
 	// without Results.Cost. With it, Headline, TradeOff and Charts are
 	// the at-rate figures, shown below it.
 	Cost *costDoc
+	// Verdict opens the report: what each variant costs, buys, and
+	// which to choose (verdict.go).
+	Verdict verdict
 }
 
 // Warnings are the loud lines shown at the top: the environment's and
@@ -71,6 +74,7 @@ func build(s *Summary, charts []Chart, sections []section) document {
 		Steady:   kindReportOf(s.Kind).steady,
 		Env:      environment(s),
 		Sections: sections,
+		Verdict:  verdictOf(verdictInputOf(s, sections)),
 	}
 	if !d.Steady {
 		if t := stepTable(s); len(t.Rows) > 0 {
