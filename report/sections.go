@@ -14,7 +14,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/authbench/authbench/results"
 )
@@ -106,24 +105,24 @@ func addVariantLineDots(p *plot.Plot, v results.VariantResult, xys plotter.XYs, 
 	if !dots {
 		pts.Radius = 0
 	}
-	l.Color, pts.Color = colorOf(v.Variant), colorOf(v.Variant)
+	st := variantStyle(v.Variant)
+	l.Color, pts.Color = st.Colour, st.Colour
 	l.Width = vg.Points(1.5)
+	pts.Shape, pts.Radius = st.Marker, vg.Points(3)
 	if v.Routing == results.RoutingSticky {
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		pts.Shape = draw.BoxGlyph{}
-	} else {
-		pts.Shape = draw.CircleGlyph{}
 	}
 	p.Add(l, pts)
 	p.Legend.Add(v.Label(), l, pts)
 	return nil
 }
 
-// legendRoom sets the Y range from 0 to above the highest point, with
-// room for a legend of n entries above the lines.
+// legendRoom sets the Y range from 0 to a little above the highest
+// point; the legend is drawn beside the plot (renderSVG), so it needs no
+// room above the lines, whatever its n entries.
 func legendRoom(p *plot.Plot, hi float64, n int) {
 	p.Y.Min = 0
-	p.Y.Max = hi * (1.1 + 0.1*float64(n))
+	p.Y.Max = hi * 1.1
 	if hi <= 0 {
 		p.Y.Max = 1 // every point at 0: an axis still needs a range
 	}
