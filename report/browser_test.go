@@ -130,6 +130,7 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 			t.Errorf("chart %s is %gx%g, want a non-zero size", c.ID, c.W, c.H)
 		}
 	}
+	checkLayout(t, ctx)
 	resources, err := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("resource").length`))
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +142,83 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 	defer mu.Unlock()
 	if len(requested) != 1 || requested[0] != page {
 		t.Errorf("network requests %q, want only the document %s", requested, page)
+	}
+}
+
+// steadyCharts are the charts that draw figures measured over
+// repetitions, each with its min–max whiskers.
+var steadyCharts = []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}
+
+// checkLayout checks, in the page as drawn: the verdict is the first
+// section; each chart has one title (its caption, none in the SVG);
+// the steady charts have whiskers; no text of a chart overlaps its plot
+// area but the in-plot value labels (8 px).
+func checkLayout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const h = document.querySelector("h2");
+		return h ? (h.parentElement.id || h.textContent) : "";
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "verdict" {
+		t.Errorf("the first section is %q, want the verdict", first)
+	}
+	type chart struct {
+		ID       string   `json:"id"`
+		Captions int      `json:"captions"`
+		Titled   bool     `json:"titled"`
+		Whiskers int      `json:"whiskers"`
+		Area     bool     `json:"area"`
+		Overlaps []string `json:"overlaps"`
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chart](`Array.from(document.querySelectorAll("figure.chart")).map(f => {
+		const caps = f.querySelectorAll("figcaption");
+		const title = caps.length ? caps[0].textContent.trim() : "";
+		const texts = Array.from(f.querySelectorAll("svg text"));
+		const area = f.querySelector("svg rect.plot-area");
+		const a = area ? area.getBoundingClientRect() : null;
+		const overlaps = [];
+		if (a) {
+			for (const t of texts) {
+				if ((t.getAttribute("style") || "").includes("font-size:8px")) continue;
+				const b = t.getBoundingClientRect();
+				const tol = 1;
+				if (b.right > a.left + tol && b.left < a.right - tol && b.bottom > a.top + tol && b.top < a.bottom - tol) {
+					overlaps.push(t.textContent);
+				}
+			}
+		}
+		return {
+			id: f.id,
+			captions: caps.length,
+			titled: texts.some(t => t.textContent.trim() === title),
+			whiskers: Array.from(f.querySelectorAll("svg path")).filter(p => (p.getAttribute("style") || "").includes("stroke-width:1.1")).length,
+			area: !!a,
+			overlaps: overlaps,
+		};
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range charts {
+		if c.Captions != 1 {
+			t.Errorf("%s: %d captions, want 1", c.ID, c.Captions)
+		}
+		if c.Titled {
+			t.Errorf("%s: the SVG repeats the caption as a title", c.ID)
+		}
+		if !c.Area {
+			t.Errorf("%s: no plot-area rect to check the text against", c.ID)
+		}
+		if len(c.Overlaps) > 0 {
+			t.Errorf("%s: text over the plot area: %q", c.ID, c.Overlaps)
+		}
+		for _, name := range steadyCharts {
+			if c.ID == "chart-"+name && c.Whiskers == 0 {
+				t.Errorf("%s: no whiskers", c.ID)
+			}
+		}
 	}
 }

@@ -200,6 +200,10 @@ func ticks125(lo, hi float64) []plot.Tick {
 	return out
 }
 
+// whiskerWidth is the whiskers' line width: one no other line in a chart
+// has, so the browser test can find them in the SVG (stroke-width:1.1).
+const whiskerWidth = vg.Length(1.1)
+
 // whiskers are a Stat's min–max drawn around points.
 type whiskers struct {
 	plotter.XYs
@@ -223,7 +227,7 @@ func addWhiskers(p *plot.Plot, w whiskers, c color.Color) error {
 	if err != nil {
 		return err
 	}
-	e.Color, e.Width, e.CapWidth = c, vg.Points(1), vg.Points(5)
+	e.Color, e.Width, e.CapWidth = c, whiskerWidth, vg.Points(5)
 	p.Add(e)
 	return nil
 }
