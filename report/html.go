@@ -59,7 +59,7 @@ figcaption { font-weight: bold; }
 </figure>
 {{else}}<p>No chart: nothing in this run could be drawn.</p>
 {{end}}
-<h2>Details</h2>
+<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
 {{end}}{{else}}{{range .Sections}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
@@ -77,7 +77,7 @@ figcaption { font-weight: bold; }
 <ul>
 {{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
 {{end}}</ul>
-{{if .Details}}<h2>Details</h2>
+{{if .Details}}<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}{{end}}
 {{end}}<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
 </body>
@@ -99,7 +99,7 @@ figcaption { font-weight: bold; }
 </figure>
 {{else}}<p>No chart: nothing in this run could be drawn.</p>
 {{end}}
-<h2>Details</h2>
+<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
 {{end}}{{define "list"}}{{if .}}<ul>
 {{range .}}<li>{{.}}</li>

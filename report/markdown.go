@@ -140,6 +140,7 @@ func mdTradeOff(b *bytes.Buffer, d document) {
 
 func mdDetails(b *bytes.Buffer, d document) {
 	if len(d.Details) > 0 {
+		mdAnchor(b, "details")
 		b.WriteString("## Details\n\n")
 	}
 	for _, t := range d.Details {

@@ -94,6 +94,9 @@ type verdictInput struct {
 	Variants  []verdictVariant
 	// Missing are variants the scenario asked for with no figures.
 	Missing []string
+	// TripsAtRate is true when some Trips is the at-rate count (no cost
+	// curve's breakdown).
+	TripsAtRate bool
 	// Section is a trade-off run's own section (ID, findings).
 	Section *section
 }
@@ -138,6 +141,10 @@ func verdictInputOf(s *Summary, sections []section) verdictInput {
 					vv.Trips, vv.HasTrips = c.Explain.RedisCommands, true
 				}
 			}
+		}
+		if vs := s.Variant(v.Variant); !vv.HasTrips && vs != nil && vs.Ref != nil && vs.Ref.RedisCmds.Ok() {
+			// No cost curve: the at-rate count at the reference point.
+			vv.Trips, vv.HasTrips, in.TripsAtRate = vs.Ref.RedisCmds.Median, true, true
 		}
 		if ca != nil && !vv.HasCost {
 			in.Missing = append(in.Missing, v.Variant)
@@ -507,7 +514,11 @@ func distanceChoice(in verdictInput) claim {
 		parts = append(parts, sentence(none)+verb(none, " makes", " make")+" no Redis round trips, so the distance adds nothing to a request")
 	}
 	parts = append(parts, trips...)
-	return claim{Text: s + strings.Join(parts, "; ") + ". This is arithmetic on the counted round trips, not a measurement with added latency (the store-latency scenario measures that).", Links: []link{linkExplain}}
+	l := linkExplain
+	if in.TripsAtRate {
+		l = link{ID: "details", Label: "Redis commands per request"}
+	}
+	return claim{Text: s + strings.Join(parts, "; ") + ". This is arithmetic on the counted round trips, not a measurement with added latency (the store-latency scenario measures that).", Links: []link{l}}
 }
 
 func serversChoice(in verdictInput) claim {
