@@ -53,14 +53,20 @@ func TestHTMLInBrowser(t *testing.T) {
 			// never counted against another.
 			tab, cancelTab := chromedp.NewContext(browser)
 			defer cancelTab()
-			checkPage(t, tab, fixture)
+			checkPage(t, tab, copyRun(t, fixture))
 		})
 	}
+	// With raw files: the latency-over-time strips too.
+	t.Run("rates with raw files", func(t *testing.T) {
+		tab, cancelTab := chromedp.NewContext(browser)
+		defer cancelTab()
+		checkPage(t, tab, stripRun(t))
+	})
 }
 
-// checkPage renders fixture, opens its report.html in tab and checks it.
-func checkPage(t *testing.T, tab context.Context, fixture string) {
-	dir := copyRun(t, fixture)
+// checkPage renders the run in dir, opens its report.html in tab and
+// checks it.
+func checkPage(t *testing.T, tab context.Context, dir string) {
 	if err := Write(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +74,7 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Render(r)
+	out, err := render(r, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,10 +183,9 @@ func checkLayout(t *testing.T, ctx context.Context) {
 		const caps = f.querySelectorAll("figcaption");
 		const title = caps.length ? caps[0].textContent.trim() : "";
 		const texts = Array.from(f.querySelectorAll("svg text"));
-		const area = f.querySelector("svg rect.plot-area");
-		const a = area ? area.getBoundingClientRect() : null;
+		const areas = Array.from(f.querySelectorAll("svg rect.plot-area")).map(r => r.getBoundingClientRect());
 		const overlaps = [];
-		if (a) {
+		for (const a of areas) {
 			for (const t of texts) {
 				if ((t.getAttribute("style") || "").includes("font-size:8px")) continue;
 				const b = t.getBoundingClientRect();
@@ -195,7 +200,7 @@ func checkLayout(t *testing.T, ctx context.Context) {
 			captions: caps.length,
 			titled: texts.some(t => t.textContent.trim() === title),
 			whiskers: Array.from(f.querySelectorAll("svg path")).filter(p => (p.getAttribute("style") || "").includes("stroke-width:1.1")).length,
-			area: !!a,
+			area: areas.length > 0,
 			overlaps: overlaps,
 		};
 	})`))

@@ -112,13 +112,24 @@ func renderSVG(p *plot.Plot) (b []byte, err error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	out := fontFamily.ReplaceAll(buf.Bytes(), []byte("font-family:system-ui, sans-serif;"))
-	rect := fmt.Sprintf(`<rect class="plot-area" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="none" stroke="none"/>`+"\n</svg>",
-		data.Min.X.Points(), (chartH - data.Max.Y).Points(), data.Size().X.Points(), data.Size().Y.Points())
+	return finishSVG(buf.Bytes(), []string{plotAreaRect(data, chartH)}), nil
+}
+
+// plotAreaRect marks the data area d of an SVG of height h with an
+// invisible rect (SVG's y axis points down, gonum's up).
+func plotAreaRect(d draw.Canvas, h vg.Length) string {
+	return fmt.Sprintf(`<rect class="plot-area" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="none" stroke="none"/>`,
+		d.Min.X.Points(), (h - d.Max.Y).Points(), d.Size().X.Points(), d.Size().Y.Points())
+}
+
+// finishSVG sets the page's font family on gonum's SVG and adds rects
+// before its end.
+func finishSVG(svg []byte, rects []string) []byte {
+	out := fontFamily.ReplaceAll(svg, []byte("font-family:system-ui, sans-serif;"))
 	if i := bytes.LastIndex(out, []byte("</svg>")); i >= 0 {
-		out = append(out[:i:i], rect...)
+		out = append(out[:i:i], []byte(strings.Join(rects, "\n")+"\n</svg>\n")...)
 	}
-	return out, nil
+	return out
 }
 
 // fontFamily is gonum's font-family declaration in the SVG it writes.
