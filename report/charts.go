@@ -92,20 +92,23 @@ func renderSVG(p *plot.Plot) (b []byte, err error) {
 	}()
 	p.Title.Text = ""
 	leg := p.Legend
+	leg.TextStyle.Font.Size = vg.Points(10)
 	p.Legend = plot.NewLegend()
-	c := vgsvg.New(chartW, chartH)
-	dc := draw.New(c)
+	// The legend's width is measured on a scratch canvas; the chart is
+	// then that much wider, so the plot keeps chartW whatever the legend.
 	var legW vg.Length
-	if r := leg.Rectangle(dc); r.Size().X > 0 {
+	if r := leg.Rectangle(draw.New(vgsvg.New(chartW, chartH))); r.Size().X > 0 {
 		// The page draws in its own sans-serif, a little wider than the
 		// Liberation Sans the text was measured in: room for that.
-		legW = min(r.Size().X*1.2+vg.Points(16), chartW*2/5)
+		legW = r.Size().X*1.2 + vg.Points(16)
 	}
+	c := vgsvg.New(chartW+legW, chartH)
+	dc := draw.New(c)
 	area := draw.Crop(dc, 0, -legW, 0, 0)
 	p.Draw(area)
 	if legW > 0 {
 		leg.Top, leg.Left, leg.XOffs, leg.YOffs = true, true, 0, 0
-		leg.Draw(draw.Crop(dc, chartW-legW+vg.Points(8), 0, 0, -vg.Points(6)))
+		leg.Draw(draw.Crop(dc, chartW+vg.Points(8), 0, 0, -vg.Points(6)))
 	}
 	data := p.DataCanvas(area)
 	var buf bytes.Buffer
