@@ -1,7 +1,8 @@
 #!/bin/sh
 # screenshot.sh REPORT.html OUT.png: renders a report in headless Chromium,
 # networking off (the page must need nothing but itself), 1280 px wide and
-# tall enough for the verdict, the headline and the charts. Flags as in
+# tall enough for the verdict, the headline and the charts ($HEIGHT px,
+# default 4000). Flags as in
 # /work/shared/notes/browser-testing.md: no sandbox (root), a fresh
 # profile, no background traffic.
 set -eu
