@@ -19,7 +19,7 @@ BENCH     ?= .
 # Load tests: make loadtest SCENARIO=scenarios/full.yaml
 SCENARIO  ?= scenarios/quick.yaml
 
-.PHONY: all build test bench loadtest loadtest-all loadtest-smoke serve fmt lint vet vulncheck fuzz-smoke clean
+.PHONY: all build test bench loadtest loadtest-all loadtest-smoke serve fmt lint vet vulncheck fuzz-smoke clean readme-figures screenshot
 
 all: build test
 
@@ -91,6 +91,16 @@ loadtest-all: build
 		$(BIN) loadtest --scenario $$s || failed="$$failed $$s"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "loadtest-all: failed:$$failed" >&2; exit 1; fi
+
+# README's figures block, regenerated from the reference run in
+# results/example/ (the test without -readme fails when they disagree).
+readme-figures:
+	$(GO) test -count=1 -run '^TestREADMEFigures$$' ./report -args -readme
+
+# results/example/report.png: the reference report as headless Chromium
+# draws it (scripts/screenshot.sh; README links it).
+screenshot:
+	./scripts/screenshot.sh results/example/report.html results/example/report.png
 
 # A few seconds per variant: checks the whole load-test path works.
 loadtest-smoke: build

@@ -11,20 +11,63 @@ import (
 )
 
 // progress shows where a run is: on a terminal one line redrawn with \r
-// (variant, step k/N, elapsed/duration, live achieved rate); elsewhere
-// one log line per step start and end.
+// (the whole run's "[step 7/24, 1m10s left]", then variant, step k/N,
+// elapsed/duration, live achieved rate); elsewhere one log line per step
+// start and end.
 type progress struct {
 	w    io.Writer
 	term bool
+	// now is the clock the time left is estimated with (tests fake it).
+	now func() time.Time
 
 	mu      sync.Mutex
 	label   string
 	du      time.Duration
 	stopc   chan struct{}
 	stopped chan struct{}
+
+	// The whole run: total steps planned (a search's probes, unknown in
+	// advance, raise it as they come), done steps and the time they took,
+	// and when the current step began.
+	total, done int
+	spent       time.Duration
+	stepStart   time.Time
 }
 
-func newProgress(w io.Writer, term bool) *progress { return &progress{w: w, term: term} }
+func newProgress(w io.Writer, term bool) *progress {
+	return &progress{w: w, term: term, now: time.Now}
+}
+
+// plan sets how many steps the whole run has, over every variant.
+func (p *progress) plan(total int) {
+	p.mu.Lock()
+	p.total = total
+	p.mu.Unlock()
+}
+
+// plannedSteps counts a scenario's fixed-rate steps over its variants and
+// repetitions: what the overall progress counts to before any probe.
+func plannedSteps(variants, rates, repetitions int) int {
+	return variants * rates * max(repetitions, 1)
+}
+
+// overall is "[step 7/24, 1m10s left]": the current step of the whole
+// run and the time left, from the mean duration of the steps done (the
+// current step's own duration before any is), less what the current
+// step has run. Called with mu held; "" before plan.
+func (p *progress) overall() string {
+	if p.total == 0 {
+		return ""
+	}
+	cur := min(p.done+1, p.total)
+	per := p.du
+	if p.done > 0 {
+		per = p.spent / time.Duration(p.done)
+	}
+	left := per*time.Duration(p.total-p.done) - p.now().Sub(p.stepStart)
+	left = max(left, 0).Round(time.Second)
+	return fmt.Sprintf("[step %d/%d, %v left] ", cur, p.total, left)
+}
 
 func stepLabel(variant, kind string, index, total int) string {
 	switch {
@@ -40,6 +83,12 @@ func stepLabel(variant, kind string, index, total int) string {
 func (p *progress) begin(variant, kind string, index, total int, du time.Duration, rate float64) {
 	p.mu.Lock()
 	p.label, p.du = stepLabel(variant, kind, index, total), du
+	if kind != "warm-up" {
+		p.stepStart = p.now()
+		if p.total > 0 && p.done >= p.total {
+			p.total = p.done + 1 // a probe beyond the plan
+		}
+	}
 	p.mu.Unlock()
 	if !p.term {
 		fmt.Fprintf(p.w, "loadtest: %s: %.0f req/s for %v\n", p.label, rate, du)
@@ -64,7 +113,7 @@ func (p *progress) track(count *atomic.Uint64, t0 time.Time) {
 			case <-t.C:
 				el := time.Since(t0)
 				p.mu.Lock()
-				fmt.Fprintf(p.w, "\r\x1b[K%s  %4.1fs/%4.1fs  %7.0f req/s", p.label, el.Seconds(), p.du.Seconds(), float64(count.Load())/el.Seconds())
+				fmt.Fprintf(p.w, "\r\x1b[K%s%s  %4.1fs/%4.1fs  %7.0f req/s", p.overall(), p.label, el.Seconds(), p.du.Seconds(), float64(count.Load())/el.Seconds())
 				p.mu.Unlock()
 			}
 		}
@@ -80,6 +129,12 @@ func (p *progress) untrack() {
 }
 
 func (p *progress) end(variant, kind string, st results.Step) {
+	if kind != "warm-up" {
+		p.mu.Lock()
+		p.done++
+		p.spent += p.now().Sub(p.stepStart)
+		p.mu.Unlock()
+	}
 	if kind == "warm-up" {
 		if !p.term {
 			fmt.Fprintf(p.w, "loadtest: %s done\n", stepLabel(variant, kind, 0, 0))

@@ -297,6 +297,7 @@ func (r *runner) run(ctx context.Context) error {
 	r.client = &http.Client{Transport: tr, Timeout: sc.Timeout.D(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	r.prog = newProgress(r.log, r.cfg.Terminal)
+	r.prog.plan(plannedSteps(len(variants), len(sc.Rates), sc.Repetitions))
 
 	return kindEntryOf(sc).kind.run(ctx, r, variants)
 }

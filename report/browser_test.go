@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,14 +55,20 @@ func TestHTMLInBrowser(t *testing.T) {
 			// never counted against another.
 			tab, cancelTab := chromedp.NewContext(browser)
 			defer cancelTab()
-			checkPage(t, tab, fixture)
+			checkPage(t, tab, copyRun(t, fixture))
 		})
 	}
+	// With raw files: the latency-over-time strips too.
+	t.Run("rates with raw files", func(t *testing.T) {
+		tab, cancelTab := chromedp.NewContext(browser)
+		defer cancelTab()
+		checkPage(t, tab, stripRun(t))
+	})
 }
 
-// checkPage renders fixture, opens its report.html in tab and checks it.
-func checkPage(t *testing.T, tab context.Context, fixture string) {
-	dir := copyRun(t, fixture)
+// checkPage renders the run in dir, opens its report.html in tab and
+// checks it.
+func checkPage(t *testing.T, tab context.Context, dir string) {
 	if err := Write(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +76,7 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Render(r)
+	out, err := render(r, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +138,7 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 			t.Errorf("chart %s is %gx%g, want a non-zero size", c.ID, c.W, c.H)
 		}
 	}
+	checkLayout(t, ctx)
 	resources, err := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("resource").length`))
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +150,81 @@ func checkPage(t *testing.T, tab context.Context, fixture string) {
 	defer mu.Unlock()
 	if len(requested) != 1 || requested[0] != page {
 		t.Errorf("network requests %q, want only the document %s", requested, page)
+	}
+}
+
+// noWhiskers are the charts without whiskers: time series of one step
+// (the outage timeline, the latency strips), where a point is one slice
+// of one step, not a median over repetitions. Every other chart has them.
+var noWhiskers = []string{"store-outage-timeline", "latency-over-time"}
+
+// checkLayout checks, in the page as drawn: the verdict is the first
+// section; each chart has one title (its caption, none in the SVG);
+// every chart but a time series has whiskers; no text of a chart overlaps its plot
+// area but the in-plot value labels (8 px).
+func checkLayout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const h = document.querySelector("h2");
+		return h ? (h.parentElement.id || h.textContent) : "";
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "verdict" {
+		t.Errorf("the first section is %q, want the verdict", first)
+	}
+	type chart struct {
+		ID       string   `json:"id"`
+		Captions int      `json:"captions"`
+		Titled   bool     `json:"titled"`
+		Whiskers int      `json:"whiskers"`
+		Area     bool     `json:"area"`
+		Overlaps []string `json:"overlaps"`
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chart](`Array.from(document.querySelectorAll("figure.chart")).map(f => {
+		const caps = f.querySelectorAll("figcaption");
+		const title = caps.length ? caps[0].textContent.trim() : "";
+		const texts = Array.from(f.querySelectorAll("svg text"));
+		const areas = Array.from(f.querySelectorAll("svg rect.plot-area")).map(r => r.getBoundingClientRect());
+		const overlaps = [];
+		for (const a of areas) {
+			for (const t of texts) {
+				if ((t.getAttribute("style") || "").includes("font-size:8px")) continue;
+				const b = t.getBoundingClientRect();
+				const tol = 1;
+				if (b.right > a.left + tol && b.left < a.right - tol && b.bottom > a.top + tol && b.top < a.bottom - tol) {
+					overlaps.push(t.textContent);
+				}
+			}
+		}
+		return {
+			id: f.id,
+			captions: caps.length,
+			titled: texts.some(t => t.textContent.trim() === title),
+			whiskers: Array.from(f.querySelectorAll("svg path")).filter(p => (p.getAttribute("style") || "").includes("stroke-width:1.1")).length,
+			area: areas.length > 0,
+			overlaps: overlaps,
+		};
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range charts {
+		if c.Captions != 1 {
+			t.Errorf("%s: %d captions, want 1", c.ID, c.Captions)
+		}
+		if c.Titled {
+			t.Errorf("%s: the SVG repeats the caption as a title", c.ID)
+		}
+		if !c.Area {
+			t.Errorf("%s: no plot-area rect to check the text against", c.ID)
+		}
+		if len(c.Overlaps) > 0 {
+			t.Errorf("%s: text over the plot area: %q", c.ID, c.Overlaps)
+		}
+		if !slices.Contains(noWhiskers, strings.TrimPrefix(c.ID, "chart-")) && c.Whiskers == 0 {
+			t.Errorf("%s: no whiskers", c.ID)
+		}
 	}
 }

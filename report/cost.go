@@ -198,8 +198,35 @@ func costDocument(s *Summary) *costDoc {
 	}
 }
 
-// costHeadline is the cost table: one short row per variant.
+// costHeadline is the headline cost table, one line per variant:
+// capacity, marginal server CPU and their ratios to the reference, with
+// the full table's caption and notes; costTable, with every cost figure,
+// goes to the details.
 func costHeadline(ca *results.CostAnalysis, top float64) table {
+	full := costTable(ca, top)
+	cols := []int{0, 1, 3}
+	if costRef(ca) != "" {
+		cols = append(cols, 7, 8)
+	}
+	t := table{Caption: full.Caption + " Every cost figure (per core, Redis, idle, latency) is in the details.", Notes: full.Notes}
+	pick := func(row []string) []string {
+		var out []string
+		for _, c := range cols {
+			out = append(out, row[c])
+		}
+		return out
+	}
+	t.Head = pick(full.Head)
+	for _, r := range full.Rows {
+		t.Rows = append(t.Rows, pick(r))
+	}
+	return t
+}
+
+// costTable is every cost figure per variant: capacity under the quota
+// and per core, marginal server and Redis CPU, idle CPU, GET /api/me
+// latency at the top rate, and the ratios to the reference.
+func costTable(ca *results.CostAnalysis, top float64) table {
 	ref := costRef(ca)
 	lv := levelText(ca.Level)
 	t := table{Head: []string{"variant", "capacity req/s under " + quotaText(ca), "capacity per core req/s",
@@ -655,7 +682,9 @@ func ratioTable(ca *results.CostAnalysis) table {
 // costDetails are the tables a cost-curve run adds to the details.
 func costDetails(r *results.Results) []table {
 	var out []table
-	for _, t := range []table{capacityRoundTable(r.Cost), capacityProbeTable(r), ratioTable(r.Cost)} {
+	full := costTable(r.Cost, topRate(r.Cost))
+	full.Caption = "Every cost figure per variant. " + full.Caption
+	for _, t := range []table{full, capacityRoundTable(r.Cost), capacityProbeTable(r), ratioTable(r.Cost)} {
 		if len(t.Rows) > 0 {
 			out = append(out, t)
 		}

@@ -46,6 +46,9 @@ type document struct {
 	// without Results.Cost. With it, Headline, TradeOff and Charts are
 	// the at-rate figures, shown below it.
 	Cost *costDoc
+	// Verdict opens the report: what each variant costs, buys, and
+	// which to choose (verdict.go).
+	Verdict verdict
 }
 
 // Warnings are the loud lines shown at the top: the environment's and
@@ -71,6 +74,7 @@ func build(s *Summary, charts []Chart, sections []section) document {
 		Steady:   kindReportOf(s.Kind).steady,
 		Env:      environment(s),
 		Sections: sections,
+		Verdict:  verdictOf(verdictInputOf(s, sections)),
 	}
 	if !d.Steady {
 		if t := stepTable(s); len(t.Rows) > 0 {
@@ -84,8 +88,10 @@ func build(s *Summary, charts []Chart, sections []section) document {
 	if r.Schema == results.SchemaV1 {
 		d.V1Note = v1Note
 	}
-	d.Headline, d.TradeOff, d.Charts = headline(s), tradeOff(s), charts
-	d.Details = append(d.Details, heldTable(s))
+	full := headline(s)
+	d.Headline, d.TradeOff, d.Charts = compactHeadline(s, full), tradeOff(s), charts
+	full.Caption = strings.TrimSpace("Per-request figures in full. " + full.Caption)
+	d.Details = append(d.Details, full, heldTable(s))
 	if t := probeTable(s); len(t.Rows) > 0 {
 		d.Details = append(d.Details, t)
 	}
@@ -191,6 +197,48 @@ func headline(s *Summary) table {
 	case s.R.Scenario.Search == nil:
 		t.Notes = append(t.Notes, "max rate: this run held fixed rates; no max-rate search was asked for.")
 	}
+	return t
+}
+
+// compactHeadline keeps of the full headline what fits on one line per
+// variant: CPU per request (server+Redis), latency at the highest held
+// rate, the max rate when one was searched, and how soon a logout and a
+// revoke-user take effect. The full table goes to the details.
+func compactHeadline(s *Summary, full table) table {
+	latest := ""
+	for _, h := range full.Head {
+		if strings.HasPrefix(h, "p50 / p99 ms at ") {
+			latest = h
+		}
+	}
+	keep := map[string]bool{"variant": true, "server+Redis µs/req": true, latest: true, "logout": true, "revoke-user": true,
+		"max rate under SLO (req/s)": s.R.Scenario.Search != nil}
+	var cols []int
+	for i, h := range full.Head {
+		if keep[h] {
+			cols = append(cols, i)
+		}
+	}
+	t := table{Caption: full.Caption}
+	pick := func(row []string) []string {
+		var out []string
+		for _, c := range cols {
+			if c < len(row) {
+				out = append(out, row[c])
+			}
+		}
+		return out
+	}
+	t.Head = pick(full.Head)
+	for _, r := range full.Rows {
+		t.Rows = append(t.Rows, pick(r))
+	}
+	for _, n := range full.Notes {
+		if n != credentialNote {
+			t.Notes = append(t.Notes, n)
+		}
+	}
+	t.Notes = append(t.Notes, "Every per-request figure (server and Redis CPU apart, Redis commands, latency at every rate, credential and store bytes) is in the details.")
 	return t
 }
 

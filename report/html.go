@@ -33,15 +33,22 @@ figcaption { font-weight: bold; }
 <h1>{{.Title}}</h1>
 <p>{{.Subtitle}}</p>
 {{if .V1Note}}<p class="note">{{.V1Note}}</p>
-{{end}}{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
+{{end}}<section id="verdict" class="verdict">
+<h2>Verdict</h2>
+{{range .VerdictParts}}{{if .Claims}}<h3>{{.Title}}</h3>
+<ul>
+{{range .Claims}}<li>{{.Text}}{{if .Links}} ({{range $i, $l := .Links}}{{if $i}}, {{end}}<a href="#{{$l.ID}}">{{$l.Label}}</a>{{end}}){{end}}</li>
+{{end}}</ul>
+{{end}}{{end}}</section>
+{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
 {{end}}
-{{if .Steady}}{{if .Cost}}{{template "cost" .}}{{else}}<h2>Headline</h2>
+{{if .Steady}}{{if .Cost}}{{template "cost" .}}{{else}}<h2 id="at-rate">Headline</h2>
 {{template "table" .Headline}}
 <h2>The trade-off</h2>
 <ul>
 {{range .TradeOff}}<li>{{.}}</li>
 {{end}}</ul>
-<h3>Where this was measured</h3>
+<h3 id="environment">Where this was measured</h3>
 <ul>
 {{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
 {{end}}</ul>
@@ -52,7 +59,7 @@ figcaption { font-weight: bold; }
 </figure>
 {{else}}<p>No chart: nothing in this run could be drawn.</p>
 {{end}}
-<h2>Details</h2>
+<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
 {{end}}{{else}}{{range .Sections}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
@@ -66,22 +73,22 @@ figcaption { font-weight: bold; }
 {{.SVG}}
 </figure>
 {{end}}</section>
-{{end}}<h2>Where this was measured</h2>
+{{end}}<h2 id="environment">Where this was measured</h2>
 <ul>
 {{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
 {{end}}</ul>
-{{if .Details}}<h2>Details</h2>
+{{if .Details}}<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}{{end}}
 {{end}}<p class="note">Rendered from results.json by "authbench report"; re-render with <code>authbench report &lt;run-dir&gt;</code>.</p>
 </body>
 </html>
-{{define "cost"}}<h2>Headline</h2>
-{{template "table" .Cost.Headline}}{{template "list" .Cost.Findings}}<h3>What explains the cost</h3>
+{{define "cost"}}<h2 id="cost">Headline</h2>
+{{template "table" .Cost.Headline}}{{template "list" .Cost.Findings}}<h3 id="explain">What explains the cost</h3>
 {{template "table" .Cost.Explain}}{{template "list" .Cost.ExplainFindings}}<h3>{{.Cost.RoutesTitle}}</h3>
 {{template "table" .Cost.Routes}}<h3>How the cost was measured</h3>
-{{template "list" .Cost.Method}}<h2>` + atRateTitle + `</h2>
+{{template "list" .Cost.Method}}<h2 id="at-rate">` + atRateTitle + `</h2>
 {{template "table" .Headline}}<h3>The trade-off at the held rates</h3>
-{{template "list" .TradeOff}}<h2>Where this was measured</h2>
+{{template "list" .TradeOff}}<h2 id="environment">Where this was measured</h2>
 <ul>
 {{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
 {{end}}</ul>
@@ -92,7 +99,7 @@ figcaption { font-weight: bold; }
 </figure>
 {{else}}<p>No chart: nothing in this run could be drawn.</p>
 {{end}}
-<h2>Details</h2>
+<h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
 {{end}}{{define "list"}}{{if .}}<ul>
 {{range .}}<li>{{.}}</li>
@@ -135,10 +142,11 @@ func htmlPage(d document) ([]byte, error) {
 	}
 	data := struct {
 		document
-		Warnings []string
-		Charts   []htmlChart
-		Sections []htmlSection
-	}{d, d.Warnings(), htmlCharts(d.Charts), sections}
+		Warnings     []string
+		Charts       []htmlChart
+		Sections     []htmlSection
+		VerdictParts any
+	}{d, d.Warnings(), htmlCharts(d.Charts), sections, verdictParts(d.Verdict)}
 	var b bytes.Buffer
 	if err := page.Execute(&b, data); err != nil {
 		return nil, err

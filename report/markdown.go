@@ -14,6 +14,7 @@ func markdown(d document) []byte {
 	if d.V1Note != "" {
 		fmt.Fprintf(&b, "%s\n\n", d.V1Note)
 	}
+	mdVerdict(&b, d.Verdict)
 	for _, w := range d.Warnings() {
 		fmt.Fprintf(&b, "> **⚠ %s**\n\n", w)
 	}
@@ -25,13 +26,16 @@ func markdown(d document) []byte {
 		mdCost(&b, d)
 		return b.Bytes()
 	}
+	mdAnchor(&b, anchorAtRate)
 	b.WriteString("## Headline\n\n")
 	mdTable(&b, d.Headline)
 	b.WriteString("## The trade-off\n\n")
 	for _, p := range d.TradeOff {
 		fmt.Fprintf(&b, "- %s\n", p)
 	}
-	b.WriteString("\n### Where this was measured\n\n")
+	b.WriteString("\n")
+	mdAnchor(&b, anchorEnv)
+	b.WriteString("### Where this was measured\n\n")
 	for _, l := range d.Env {
 		if l.Loud {
 			fmt.Fprintf(&b, "- **⚠ %s**\n", l.Text)
@@ -62,9 +66,11 @@ func mdCost(b *bytes.Buffer, d document) {
 			b.WriteString("\n")
 		}
 	}
+	mdAnchor(b, anchorCost)
 	b.WriteString("## Headline\n\n")
 	mdTable(b, c.Headline)
 	list(c.Findings)
+	mdAnchor(b, anchorExplain)
 	b.WriteString("### What explains the cost\n\n")
 	mdTable(b, c.Explain)
 	list(c.ExplainFindings)
@@ -72,10 +78,12 @@ func mdCost(b *bytes.Buffer, d document) {
 	mdTable(b, c.Routes)
 	b.WriteString("### How the cost was measured\n\n")
 	list(c.Method)
+	mdAnchor(b, anchorAtRate)
 	fmt.Fprintf(b, "## %s\n\n", atRateTitle)
 	mdTable(b, d.Headline)
 	b.WriteString("### The trade-off at the held rates\n\n")
 	list(d.TradeOff)
+	mdAnchor(b, anchorEnv)
 	b.WriteString("## Where this was measured\n\n")
 	for _, l := range d.Env {
 		if l.Loud {
@@ -98,6 +106,7 @@ func mdCost(b *bytes.Buffer, d document) {
 // was measured and the details.
 func mdTradeOff(b *bytes.Buffer, d document) {
 	for _, s := range d.Sections {
+		mdAnchor(b, s.ID)
 		fmt.Fprintf(b, "## %s\n\n", s.Title)
 		for _, w := range s.Warnings {
 			fmt.Fprintf(b, "> **⚠ %s**\n\n", w)
@@ -116,6 +125,7 @@ func mdTradeOff(b *bytes.Buffer, d document) {
 			fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", c.Title, c.Title, c.File())
 		}
 	}
+	mdAnchor(b, anchorEnv)
 	b.WriteString("## Where this was measured\n\n")
 	for _, l := range d.Env {
 		if l.Loud {
@@ -130,6 +140,7 @@ func mdTradeOff(b *bytes.Buffer, d document) {
 
 func mdDetails(b *bytes.Buffer, d document) {
 	if len(d.Details) > 0 {
+		mdAnchor(b, "details")
 		b.WriteString("## Details\n\n")
 	}
 	for _, t := range d.Details {
@@ -161,5 +172,47 @@ func mdTable(b *bytes.Buffer, t table) {
 	b.WriteString("\n")
 	for _, n := range t.Notes {
 		fmt.Fprintf(b, "%s\n\n", n)
+	}
+}
+
+// mdAnchor writes an HTML anchor the verdict's links point to: GitHub
+// and most renderers keep it, and its id is the same as report.html's.
+func mdAnchor(b *bytes.Buffer, id string) {
+	fmt.Fprintf(b, "<a id=\"%s\"></a>\n\n", id)
+}
+
+// verdictParts pairs each part of v with its heading, in order.
+func verdictParts(v verdict) []struct {
+	Title  string
+	Claims []claim
+} {
+	return []struct {
+		Title  string
+		Claims []claim
+	}{{"What each costs on this machine", v.Costs}, {"What each buys", v.Buys}, {"Which to choose", v.Choose}}
+}
+
+// mdVerdict writes the verdict block, each sentence followed by links
+// to what it rests on.
+func mdVerdict(b *bytes.Buffer, v verdict) {
+	mdAnchor(b, anchorVerdict)
+	b.WriteString("## Verdict\n\n")
+	for _, p := range verdictParts(v) {
+		if len(p.Claims) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "**%s**\n\n", p.Title)
+		for _, c := range p.Claims {
+			fmt.Fprintf(b, "- %s", c.Text)
+			var ls []string
+			for _, l := range c.Links {
+				ls = append(ls, "["+l.Label+"](#"+l.ID+")")
+			}
+			if len(ls) > 0 {
+				fmt.Fprintf(b, " (%s)", strings.Join(ls, ", "))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
 	}
 }

@@ -334,7 +334,7 @@ func revocationChart(groups []revocationGroup, timeout, measureTTL time.Duration
 	var ss []series
 	for i, a := range actions {
 		neverDrawn := false
-		s := series{Name: a, Color: actionColors[i%len(actionColors)], Values: make([]float64, len(labels)), Texts: make([]string, len(labels))}
+		s := series{Name: a, Color: actionColors[i%len(actionColors)], Values: make([]float64, len(labels)), Texts: make([]string, len(labels)), Spread: make([]Stat, len(labels))}
 		for _, g := range groups {
 			if g.action != a || len(g.trials) == 0 {
 				continue
@@ -345,13 +345,17 @@ func revocationChart(groups []revocationGroup, timeout, measureTTL time.Duration
 					ok = append(ok, w.Seconds())
 				}
 			}
-			v := statOf(ok).Median
+			st := statOf(ok)
+			v := st.Median
 			text := secondsCell(Stat{Median: v, Min: v, Max: v, N: 1})
 			if len(ok) == 0 {
 				v, neverDrawn, text = timeout.Seconds(), true, "never"
 			}
 			i := slices.Index(labels, g.v.Label())
 			s.Values[i], s.Texts[i] = v, text
+			if len(ok) == len(g.trials) {
+				s.Spread[i] = st // a never-refused trial has no range to draw
+			}
 		}
 		if neverDrawn {
 			s.Name += " (never refused: drawn at the " + timeout.String() + " timeout)"

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 
 	"github.com/authbench/authbench/results"
 )
@@ -289,13 +288,13 @@ func storeLoadFinding(r *results.Results, at func(string, int) *scaleCell, rate 
 
 // scaleChart: one figure against instances, one line per variant pass.
 func scaleChart(r *results.Results, cells map[string][]scaleCell, rate float64, title, ylabel string, get func(scaleCell) Stat) (*plot.Plot, error) {
-	p, err := variantLines(newPlot(title, "server processes", ylabel), r, func(v results.VariantResult) (xys plotter.XYs) {
+	p, err := variantLines(newPlot(title, "server processes", ylabel), r, func(v results.VariantResult) (w whiskers) {
 		for _, c := range cells[v.Label()] {
 			if st := get(c); c.rate == rate && st.Ok() {
-				xys = append(xys, plotter.XY{X: float64(c.instances), Y: st.Median})
+				w.add(float64(c.instances), st)
 			}
 		}
-		return xys
+		return w
 	})
 	if p != nil {
 		p.X.Tick.Marker = instanceTicks{}

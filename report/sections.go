@@ -70,17 +70,21 @@ func chartOf(name, title string, p *plot.Plot, err error) ([]Chart, error) {
 // is dashed, so it reads as the same variant routed differently.
 // variantLines draws one line per variant pass from points and readies
 // the axes; it returns nil when no pass has a point (no chart at all).
-func variantLines(p *plot.Plot, r *results.Results, points func(results.VariantResult) plotter.XYs) (*plot.Plot, error) {
+// Each point carries its min–max over repetitions as whiskers.
+func variantLines(p *plot.Plot, r *results.Results, points func(results.VariantResult) whiskers) (*plot.Plot, error) {
 	hi, any := 0.0, false
 	for _, v := range r.Variants {
-		xys := points(v)
-		if len(xys) == 0 {
+		w := points(v)
+		if len(w.XYs) == 0 {
 			continue
 		}
-		for _, xy := range xys {
-			hi = math.Max(hi, xy.Y)
+		for i, xy := range w.XYs {
+			hi = math.Max(hi, xy.Y+w.hi[i])
 		}
-		if err := addVariantLine(p, v, xys); err != nil {
+		if err := addVariantLine(p, v, w.XYs); err != nil {
+			return nil, err
+		}
+		if err := addWhiskers(p, w, colorOf(v.Variant)); err != nil {
 			return nil, err
 		}
 		any = true
@@ -106,36 +110,59 @@ func addVariantLineDots(p *plot.Plot, v results.VariantResult, xys plotter.XYs, 
 	if !dots {
 		pts.Radius = 0
 	}
-	l.Color, pts.Color = colorOf(v.Variant), colorOf(v.Variant)
+	st := variantStyle(v.Variant)
+	l.Color, pts.Color = st.Colour, st.Colour
 	l.Width = vg.Points(1.5)
+	pts.Shape, pts.Radius = st.Marker, vg.Points(3)
 	if v.Routing == results.RoutingSticky {
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		pts.Shape = draw.BoxGlyph{}
-	} else {
-		pts.Shape = draw.CircleGlyph{}
 	}
 	p.Add(l, pts)
 	p.Legend.Add(v.Label(), l, pts)
 	return nil
 }
 
-// legendRoom sets the Y range from 0 to above the highest point, with
-// room for a legend of n entries above the lines.
+// legendRoom sets the Y range from 0 to a little above the highest
+// point; the legend is drawn beside the plot (renderSVG), so it needs no
+// room above the lines, whatever its n entries.
 func legendRoom(p *plot.Plot, hi float64, n int) {
 	p.Y.Min = 0
-	p.Y.Max = hi * (1.1 + 0.1*float64(n))
+	p.Y.Max = hi * 1.1
 	if hi <= 0 {
 		p.Y.Max = 1 // every point at 0: an axis still needs a range
 	}
 }
 
 // series is one set of bars in a grouped bar chart; Texts, when given,
-// are written above the bars.
+// are written above the bars; Spread, when given, is each bar's min–max,
+// drawn as a whisker on it.
 type series struct {
 	Name   string
 	Color  color.Color
 	Values []float64
 	Texts  []string
+	Spread []Stat
+}
+
+// barWhiskers draws whiskers on bars drawn with an Offset: the offset is
+// a length on the page, not a data value, so YErrorBars (which has none)
+// cannot place them.
+type barWhiskers struct {
+	w      whiskers
+	offset vg.Length
+}
+
+func (b barWhiskers) Plot(c draw.Canvas, plt *plot.Plot) {
+	tx, ty := plt.Transforms(&c)
+	ls := draw.LineStyle{Color: whiskerGrey, Width: whiskerWidth}
+	cw := vg.Points(2.5)
+	for i, xy := range b.w.XYs {
+		x := tx(xy.X) + b.offset
+		lo, hi := ty(xy.Y-b.w.lo[i]), ty(xy.Y+b.w.hi[i])
+		c.StrokeLine2(ls, x, lo, x, hi)
+		c.StrokeLine2(ls, x-cw, lo, x+cw, lo)
+		c.StrokeLine2(ls, x-cw, hi, x+cw, hi)
+	}
 }
 
 // groupedBars draws one bar per series side by side for each group,
@@ -152,6 +179,17 @@ func groupedBars(p *plot.Plot, groups []string, ss []series) error {
 		b.Offset = w * vg.Length(float64(i)-float64(len(ss)-1)/2)
 		p.Add(b)
 		p.Legend.Add(s.Name, b)
+		if len(s.Spread) == len(s.Values) {
+			var w whiskers
+			for j, st := range s.Spread {
+				if st.Spread() {
+					w.XYs = append(w.XYs, plotter.XY{X: float64(j), Y: s.Values[j]})
+					w.lo, w.hi = append(w.lo, math.Max(0, s.Values[j]-st.Min)), append(w.hi, math.Max(0, st.Max-s.Values[j]))
+					tallest = math.Max(tallest, st.Max)
+				}
+			}
+			p.Add(barWhiskers{w, b.Offset})
+		}
 		if len(s.Texts) == len(s.Values) {
 			xys := make(plotter.XYs, len(s.Values))
 			for j, v := range s.Values {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 
 	"github.com/authbench/authbench/results"
 )
@@ -308,26 +307,26 @@ func capacityFinding(r *results.Results, cells map[string][]latencyCell, lo, hi 
 // latencyChart: p99 at rate against added latency, one line per variant.
 func latencyChart(r *results.Results, cells map[string][]latencyCell, rate float64) (*plot.Plot, error) {
 	p := newPlot("p99 at "+num(rate, 0)+" req/s against added store round trip", "added store round trip (ms)", "p99 latency (ms)")
-	return variantLines(p, r, func(v results.VariantResult) (xys plotter.XYs) {
+	return variantLines(p, r, func(v results.VariantResult) (w whiskers) {
 		for _, c := range cells[v.Label()] {
 			if pt, ok := c.held[rate]; ok && pt.P99.Ok() {
-				xys = append(xys, plotter.XY{X: ms(c.added), Y: pt.P99.Median})
+				w.add(ms(c.added), pt.P99)
 			}
 		}
-		return xys
+		return w
 	})
 }
 
 // capacityChart: max sustainable rate against added latency.
 func capacityChart(r *results.Results, cells map[string][]latencyCell) (*plot.Plot, error) {
 	p := newPlot("Max sustainable rate against added store round trip", "added store round trip (ms)", "max rate (req/s)")
-	return variantLines(p, r, func(v results.VariantResult) (xys plotter.XYs) {
+	return variantLines(p, r, func(v results.VariantResult) (w whiskers) {
 		for _, c := range cells[v.Label()] {
 			if c.max.MaxRate.Ok() {
-				xys = append(xys, plotter.XY{X: ms(c.added), Y: c.max.MaxRate.Median})
+				w.add(ms(c.added), c.max.MaxRate)
 			}
 		}
-		return xys
+		return w
 	})
 }
 

@@ -195,6 +195,7 @@ func stormChart(cells []stormCell) (*plot.Plot, error) {
 		for _, c := range cells {
 			if len(c.meP99) > 0 {
 				s.Values = append(s.Values, c.meP99[name].Median) // 0 when the phase is missing
+				s.Spread = append(s.Spread, c.meP99[name])
 			}
 		}
 		if name == "storm" {

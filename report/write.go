@@ -24,14 +24,26 @@ type Rendered struct {
 	Charts []Chart
 }
 
-// Render renders r without touching the disk.
-func Render(r *results.Results) (*Rendered, error) {
+// Render renders r without touching the disk: everything but the
+// latency-over-time strips, which read the run's raw files (Write).
+func Render(r *results.Results) (*Rendered, error) { return render(r, "") }
+
+// render renders r; dir, when given, is its run folder, where the raw
+// files the strips are drawn from may be.
+func render(r *results.Results, dir string) (*Rendered, error) {
 	s := Summarise(r)
 	var charts []Chart
 	if kindReportOf(s.Kind).steady {
 		var err error
 		if charts, err = Charts(s); err != nil {
 			return nil, fmt.Errorf("report %s: %w", r.RunID, err)
+		}
+		if dir != "" {
+			strips, err := latencyStrips(dir, r)
+			if err != nil {
+				return nil, fmt.Errorf("report %s: %w", r.RunID, err)
+			}
+			charts = append(charts, strips...)
 		}
 	}
 	sections, err := sectionsOf(s)
@@ -57,7 +69,7 @@ func Write(runDir string) error {
 	if err != nil {
 		return err
 	}
-	out, err := Render(r)
+	out, err := render(r, runDir)
 	if err != nil {
 		return err
 	}
