@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -240,11 +239,11 @@ func ratioWords(x, ref float64, name string) string {
 func violationWords(p frontierPoint) string {
 	q := p.Partition
 	return fmt.Sprintf("BUG: %s, cut off from Redis, still accepted a revoked credential %s after revoke-user, past its stated bound of %s.",
-		p.Variant, fmtWindow(q.LastAccepted), fmtWindow(q.Bound))
+		p.Variant, windowWords(q.LastAccepted), windowWords(q.Bound))
 }
 
-// fmtWindow writes a window to µs precision: "0", "850 µs", "3.2 ms".
-func fmtWindow(d time.Duration) string {
+// windowWords writes a window to µs precision: "0", "850 µs", "3.2 ms".
+func windowWords(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"
@@ -268,11 +267,11 @@ func (w windowStats) cells() []string {
 	case w.N == 0:
 		return []string{"–", "–", "–"}
 	}
-	max := fmtWindow(w.Max)
+	max := windowWords(w.Max)
 	if w.Never > 0 {
 		max = fmt.Sprintf("%d not refused", w.Never)
 	}
-	return []string{fmtWindow(w.P50), fmtWindow(w.P99), max}
+	return []string{windowWords(w.P50), windowWords(w.P99), max}
 }
 
 func (p frontierPoint) partitionCell() string {
@@ -283,7 +282,7 @@ func (p frontierPoint) partitionCell() string {
 	case q.Error != "":
 		return "failed: " + q.Error
 	case p.Violation:
-		return fmt.Sprintf("⚠ BUG: accepted until %s, past its bound %s", fmtWindow(q.LastAccepted), fmtWindow(q.Bound))
+		return fmt.Sprintf("⚠ BUG: accepted until %s, past its bound %s", windowWords(q.LastAccepted), windowWords(q.Bound))
 	}
 	var st []string
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
@@ -297,11 +296,11 @@ func (p frontierPoint) partitionCell() string {
 	}
 	first := "none"
 	if q.FirstRefused >= 0 {
-		first = fmt.Sprintf("%d after %s", q.FirstStatus, fmtWindow(q.FirstRefused))
+		first = fmt.Sprintf("%d after %s", q.FirstStatus, windowWords(q.FirstRefused))
 	}
 	acc := "never"
 	if q.LastAccepted >= 0 {
-		acc = "until " + fmtWindow(q.LastAccepted)
+		acc = "until " + windowWords(q.LastAccepted)
 	}
 	return fmt.Sprintf("accepted %s, first refusal %s (%s over %s)", acc, first, strings.Join(st, ", "), human(q.Hold))
 }
@@ -438,8 +437,9 @@ func frontierChart(ps []frontierPoint) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := hexColour(pt.Colour, pt.Variant)
-		sc.Color, sc.Shape, sc.Radius = c, glyphOf(pt.Marker), vg.Points(4)
+		st := recordedStyle(pt.Colour, pt.Marker, pt.Variant)
+		c := st.Colour
+		sc.Color, sc.Shape, sc.Radius = c, st.Marker, vg.Points(4)
 		eb, err := plotter.NewYErrorBars(yErrs{x: x, iv: pt.CPU})
 		if err != nil {
 			return nil, err
@@ -488,38 +488,6 @@ func (e yErrs) Len() int                  { return 1 }
 func (e yErrs) XY(int) (float64, float64) { return e.x, e.iv.Estimate }
 func (e yErrs) YError(int) (low, high float64) {
 	return e.iv.Estimate - e.iv.Lo, e.iv.Hi - e.iv.Estimate
-}
-
-// hexColour parses the registry's "#RRGGBB", else the report's own
-// colour for the variant.
-func hexColour(s, variant string) color.Color {
-	if len(s) == 7 && s[0] == '#' {
-		if v, err := strconv.ParseUint(s[1:], 16, 32); err == nil {
-			return color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
-		}
-	}
-	return colorOf(variant)
-}
-
-// glyphOf is the registry's marker name as a gonum glyph.
-func glyphOf(marker string) draw.GlyphDrawer {
-	switch marker {
-	case "triangle":
-		return draw.TriangleGlyph{}
-	case "square":
-		return draw.SquareGlyph{}
-	case "diamond":
-		return draw.BoxGlyph{}
-	case "pyramid":
-		return draw.PyramidGlyph{}
-	case "ring", "circle-open":
-		return draw.RingGlyph{}
-	case "plus":
-		return draw.PlusGlyph{}
-	case "cross":
-		return draw.CrossGlyph{}
-	}
-	return draw.CircleGlyph{}
 }
 
 // frontierReport is how a frontier run is reported.

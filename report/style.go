@@ -60,6 +60,20 @@ func variantStyle(name string) style {
 	return style{Colour: hexColour(s.colour), Marker: markers[s.marker]}
 }
 
+// recordedStyle is the style a results file recorded for the variant
+// (its Info's colour and marker, from the registry when the run was
+// made), else variantStyle's.
+func recordedStyle(colour, marker, name string) style {
+	st := variantStyle(name)
+	if len(colour) == 7 && colour[0] == '#' {
+		st.Colour = hexColour(colour)
+	}
+	if g, ok := markers[marker]; ok {
+		st.Marker = g
+	}
+	return st
+}
+
 // hexColour parses "#RRGGBB"; anything else is black.
 func hexColour(s string) color.RGBA {
 	v, err := strconv.ParseUint(s[1:], 16, 32)

@@ -166,7 +166,7 @@ func revocationInfo(v results.VariantResult) (authbench.Info, bool) {
 	if v.Info != nil {
 		return *v.Info, true
 	}
-	f := factsOf(v.Variant)
+	f := factsOf(v)
 	return authbench.Info{Name: v.Variant, Stateful: f.Stateful, Logout: f.Logout, RevokeUser: f.RevokeUser}, f.Known
 }
 
@@ -351,6 +351,13 @@ func logoutText(v verdictVariant, ttl time.Duration) string {
 		return "a copied credential was refused within " + fmtWindow(*v.RevMeasured) + " (measured)"
 	case !v.RevKnown:
 		return "not recorded"
+	case v.Rev.LogoutBound != nil && v.Rev.LogoutBound.Basis == "cache staleness":
+		// A recorded bound says more than the enum: a cached variant's
+		// revocation is "immediate" at the store but reaches a request
+		// only once its cache has let go.
+		return "takes effect within " + human(v.Rev.LogoutBound.Max) + " (its stated cache staleness bound)"
+	case v.Rev.LogoutBound != nil && v.Rev.LogoutBound.Basis == "access TTL":
+		ttl = v.Rev.LogoutBound.Max // the variant's own (jwt-short's is shorter)
 	}
 	switch v.Rev.Logout {
 	case authbench.RevocationImmediate:
@@ -379,6 +386,9 @@ func logoutWithin(v verdictVariant, ttl, need time.Duration) (ok, known bool) {
 		return !v.RevNever && *v.RevMeasured <= need, true
 	case !v.RevKnown:
 		return false, false
+	case v.Rev.LogoutBound != nil:
+		b := v.Rev.LogoutBound
+		return !b.Never && b.Max <= need, true
 	}
 	switch v.Rev.Logout {
 	case authbench.RevocationImmediate:
