@@ -94,7 +94,7 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 	if c == nil {
 		return
 	}
-	if k := s.Kind(); k != results.KindSteady {
+	if k := s.Kind(); k != results.KindSteady && k != results.KindCluster {
 		bad("$.curve", "curve: a %s scenario has its own steps; a curve belongs to a steady scenario", k)
 	}
 	if s.Search != nil {

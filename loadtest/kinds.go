@@ -45,6 +45,7 @@ var kinds = []kindEntry{
 	{results.KindRevocation, "revocation", revocationKind{}},
 	{results.KindScaleOut, "scale_out", scaleOutKind{}},
 	{results.KindRefreshStorm, "refresh_storm", refreshStormKind{}},
+	{results.KindCluster, "cluster", clusterKind{}},
 	{results.KindSteady, "", steadyKind{}},
 }
 
@@ -176,5 +177,5 @@ func (r *runner) passesOf(variants []string, debug bool) []passSpec {
 	for _, v := range variants {
 		passes = append(passes, passSpec{variant: v, instances: 1, backend: r.sc.Backend, debug: debug})
 	}
-	return passes
+	return r.passesOnStores(passes)
 }

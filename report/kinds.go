@@ -53,6 +53,7 @@ var kindReports = []struct {
 	{results.KindRevocation, revocationReport},
 	{results.KindScaleOut, scaleOutReport},
 	{results.KindRefreshStorm, stormReport},
+	{results.KindCluster, clusterReport},
 }
 
 // lookupKindReport is the report of kind, ok false when unregistered.

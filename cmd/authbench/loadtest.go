@@ -54,6 +54,7 @@ Examples:
 	variant := fs.String("variant", "", "with --target: the variant it serves ("+strings.Join(loadtest.Variants, ", ")+")")
 	allowRemote := fs.Bool("allow-remote", false, "with --target: allow a non-loopback address")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
+	redisAddrs := fs.String("redis-addrs", os.Getenv(redisprov.EnvAddrs), "Redis Cluster nodes `host:port,...` for a scenario's store cluster (default $REDIS_ADDRS; empty: start a local 3-master cluster, stopped afterwards)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,11 +70,18 @@ Examples:
 	case err != nil:
 		return err
 	}
+	var clusterAddrs []string
+	if *redisAddrs != "" {
+		if clusterAddrs, err = redisprov.ParseAddrs(*redisAddrs); err != nil {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--redis-addrs %q: %w", *redisAddrs, err)}
+		}
+	}
 	cfg := loadtest.Config{
 		Scenario:     sc,
 		ScenarioFile: *scenario,
 		Out:          *out,
 		Redis:        redisprov.Options{Addr: *redisAddr},
+		ClusterAddrs: clusterAddrs,
 		Log:          stderr,
 		Terminal:     isTerminal(stderr),
 	}
