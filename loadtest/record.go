@@ -45,9 +45,7 @@ func (s *Scenario) Record() results.Scenario {
 	if q := s.RefreshStorm; q != nil {
 		rs.RefreshStorm = &results.RefreshStorm{Before: rd(q.Before), Window: rd(q.Window), After: rd(q.After)}
 	}
-	if st := s.stores(); len(st) != 1 || st[0] != results.StoreSingle {
-		rs.Stores = st // recorded only when not the default, so older runs read the same
-	}
+	rs.Store, rs.Stores = s.Store, s.Stores
 	if q := s.Cluster; q != nil {
 		o := q.Outage
 		rs.Cluster = &results.ClusterScenario{Outage: results.ShardOutageSpec{Node: o.Node, Rate: o.Rate, Before: rd(o.Before), Window: rd(o.Window), After: rd(o.After)}}

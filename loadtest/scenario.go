@@ -271,7 +271,6 @@ func (s *Scenario) Defaults() {
 	}
 	s.kindDefaults()
 	s.curveDefaults()
-	s.storeDefaults()
 	if s.Pin == "" {
 		s.Pin = "auto"
 	}

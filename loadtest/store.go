@@ -21,20 +21,17 @@ import (
 // measurement (every step on the cluster splits its Redis commands by
 // master).
 
-// storeDefaults makes the scenario's store list explicit: store alone
-// is a list of one, and nothing at all means one Redis.
-func (s *Scenario) storeDefaults() {
-	if s.Store == "" && len(s.Stores) == 0 {
-		s.Store = results.StoreSingle
-	}
-}
-
-// stores is the scenario's stores in order.
+// stores is the scenario's stores in order: stores, else store alone,
+// else one Redis (the default, left unwritten so older scenarios record
+// as they did).
 func (s *Scenario) stores() []results.Store {
-	if len(s.Stores) > 0 {
+	switch {
+	case len(s.Stores) > 0:
 		return s.Stores
+	case s.Store != "":
+		return []results.Store{s.Store}
 	}
-	return []results.Store{s.Store}
+	return []results.Store{results.StoreSingle}
 }
 
 // usesCluster says whether any variant runs on the cluster.

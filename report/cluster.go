@@ -17,13 +17,17 @@ var clusterReport = kindReport{steady: true, section: clusterSection,
 		if q := sc.Cluster; q != nil {
 			o := q.Outage
 			return fmt.Sprintf(" Every variant on %s; last, on the cluster, master %d stopped for %s under %s req/s (after %s of load) and restarted.",
-				storesText(sc.Stores), o.Node, time.Duration(o.Window), num(o.Rate, 0), time.Duration(o.Before))
+				storesText(sc), o.Node, time.Duration(o.Window), num(o.Rate, 0), time.Duration(o.Before))
 		}
 		return ""
 	}}
 
 // storesText is "one Redis and a Redis Cluster".
-func storesText(ss []results.Store) string {
+func storesText(sc results.Scenario) string {
+	ss := sc.Stores
+	if len(ss) == 0 && sc.Store != "" {
+		ss = []results.Store{sc.Store}
+	}
 	var out []string
 	for _, s := range ss {
 		if s == results.StoreCluster {
@@ -267,7 +271,7 @@ func outageTableOf(f clusterFigures) (table, []string, []string) {
 	t := table{
 		Caption: "One master stopped under load, then restarted. Users in the window: those with a request started after the stop and answered before the restart.",
 		Head: []string{"variant", "stopped master (share of slots)", "users in window", "users on it", "users failed",
-			"failed elsewhere", "requests failed on it / elsewhere", "after restart: requests, failed, 401", "first 2xx of its users after restart"},
+			"failed elsewhere", "requests failed on it / elsewhere", "after restart: requests, failed, 401", "restart to cluster_state:ok", "first 2xx of its users, from the restart's start"},
 		Notes: []string{
 			"users on it: users whose keys (found by SCAN before the step) are on the stopped master; every key of a user shares the user's hash slot, so a user is on exactly one master.",
 			"The masters run without persistence: a restarted master comes back empty, so the sessions it held are gone (401, then a new login) and a blacklist's marks on it are lost.",
@@ -277,11 +281,13 @@ func outageTableOf(f clusterFigures) (table, []string, []string) {
 	for _, lo := range f.outages {
 		o := lo.o
 		if o.Error != "" && o.UsersSeen == 0 {
-			t.Rows = append(t.Rows, []string{lo.label, o.Addr, "—", "—", "—", "—", "—", "—", "not run: " + o.Error})
+			t.Rows = append(t.Rows, []string{lo.label, o.Addr, "—", "—", "—", "—", "—", "—", "—", "not run: " + o.Error})
 			continue
 		}
 		first := "never"
-		if o.FirstSuccessOnNode >= 0 {
+		if !o.Mapped {
+			first = "—"
+		} else if o.FirstSuccessOnNode >= 0 {
 			first = secondsCell(statOf([]float64{o.FirstSuccessOnNode.Seconds()}))
 		}
 		onNode, failed := "—", fmt.Sprintf("%d (%s)", o.UsersFailed, shareOf(o.UsersFailed, o.UsersSeen))
@@ -291,7 +297,8 @@ func outageTableOf(f clusterFigures) (table, []string, []string) {
 		t.Rows = append(t.Rows, []string{lo.label, fmt.Sprintf("%s (%s)", o.Addr, pctText(o.SlotShare)), fmt.Sprint(o.UsersSeen), onNode, failed,
 			fmt.Sprint(o.FailedElsewhere),
 			fmt.Sprintf("%d of %d / %d of %d", o.OnNode.Failures, o.OnNode.Requests, o.Elsewhere.Failures, o.Elsewhere.Requests),
-			fmt.Sprintf("%d, %d, %d", o.After.Requests, o.After.Failures, o.After.Unauthorized), first})
+			fmt.Sprintf("%d, %d, %d", o.After.Requests, o.After.Failures, o.After.Unauthorized),
+			secondsCell(statOf([]float64{(o.RestartedAt - o.RestartBegan).Seconds()})), first})
 		if o.Error != "" {
 			warns = append(warns, lo.label+": "+o.Error)
 		}
@@ -328,7 +335,7 @@ func outageWords(label string, o results.ShardOutage) string {
 		s += fmt.Sprintf(": %d of the %d on it and %d elsewhere", o.FailedOnNode, o.UsersOnNode, o.FailedElsewhere)
 	}
 	if o.FirstSuccessOnNode >= 0 {
-		s += fmt.Sprintf(". After the restart its users were served again within %s", secondsCell(statOf([]float64{o.FirstSuccessOnNode.Seconds()})))
+		s += fmt.Sprintf(". Its users were served again within %s of the restart's start", secondsCell(statOf([]float64{o.FirstSuccessOnNode.Seconds()})))
 	} else {
 		s += ". After the restart its users were never served again in the step"
 	}

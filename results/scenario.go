@@ -32,8 +32,9 @@ type Scenario struct {
 	Revocation       *Revocation    `json:"revocation,omitempty"`
 	ScaleOut         *ScaleOut      `json:"scale_out,omitempty"`
 	RefreshStorm     *RefreshStorm  `json:"refresh_storm,omitempty"`
-	// Stores are the Redis setups every variant ran on, in order;
-	// absent in files written before stores existed (single only).
+	// Store or Stores are the Redis setups every variant ran on, in
+	// order; neither (one Redis) in files written before stores existed.
+	Store   Store            `json:"store,omitempty"`
 	Stores  []Store          `json:"stores,omitempty"`
 	Cluster *ClusterScenario `json:"cluster,omitempty"`
 }
