@@ -184,7 +184,7 @@ func TestClusterCapable(t *testing.T) {
 		refused bool
 	}{
 		{"session", false}, {"jwt-blacklist", false}, {"jwt", false}, {"session-memory", false},
-		{"session-cached", true}, {"jwt-blacklist-cached", true},
+		{"session-cached", true}, {"jwt-blacklist-cached", true}, {"jwt-epoch", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {

@@ -1,11 +1,16 @@
 package scenarios_test
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
+	"github.com/authbench/authbench/report"
 	"github.com/authbench/authbench/results"
 )
 
@@ -83,6 +88,26 @@ func TestCluster(t *testing.T) {
 		}
 		if so.FirstSuccessOnNode < 0 {
 			t.Errorf("%s@cluster: its users on the stopped master never succeeded again after the restart: %+v", name, so)
+		}
+	}
+	// The run renders: the terminal summary and the report's cluster
+	// section, from results.json alone.
+	var sum bytes.Buffer
+	loadtest.Summary(&sum, res)
+	dir := t.TempDir()
+	if err := res.Write(filepath.Join(dir, "results.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Write(dir); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Redis Cluster: the same variants", "exactly those on it; every other user was served", "session@cluster"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q", want)
 		}
 	}
 }

@@ -40,6 +40,8 @@ trade-offs, one results folder each):
   revocation     how long a logged-out or revoked cookie keeps working
   scale-out      1, 2, 4 server processes, round-robin; session-memory sticky
   refresh-storm  every user refreshes within 2 s on top of steady traffic
+  cluster        session, jwt-blacklist, jwt on one Redis and a local 3-master
+                 Redis Cluster: cost, commands per master, one master stopped
 
 Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
 ::1 or localhost unless --allow-remote is given.
