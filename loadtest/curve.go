@@ -146,7 +146,7 @@ func (r *runner) curveRound(ctx context.Context) func(int, []*liveVariant) {
 		order := shuffled(rng, live)
 		names := make([]string, len(order))
 		for i, lv := range order {
-			names[i] = r.res.Variants[lv.vr].Variant
+			names[i] = r.res.Variants[lv.vr].Label()
 		}
 		r.orders = append(r.orders, names)
 		fmt.Fprintf(r.log, "loadtest: round %d of %d: %s\n", rep, sc.Repetitions, strings.Join(names, ", "))
