@@ -235,6 +235,9 @@ func (r *runner) run(ctx context.Context) error {
 		if k := sc.Kind(); k != results.KindSteady {
 			return fmt.Errorf("loadtest: a %s scenario starts, cuts or replays against servers it runs itself; --target runs steady scenarios only", k)
 		}
+		if sc.usesCluster() {
+			return errors.New("loadtest: --target runs against a server already running on whatever store it has; a scenario with store cluster starts its own servers")
+		}
 		variants = []string{r.cfg.TargetVariant}
 		r.res.Target = results.TargetInfo{Mode: "external", URL: r.cfg.Target}
 		r.note("server under test runs elsewhere (--target): its CPU and memory are not measured, nor is its Redis")
