@@ -84,6 +84,7 @@ func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound
 			ca.Variants[i].Ratios = append(ca.Variants[i].Ratios, ratioOf(ca.Variants[i], ca.Variants[j], c.Seed))
 		}
 	}
+	storeRatios(res, ca, c.Seed)
 	return ca
 }
 

@@ -101,7 +101,7 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 	if c == nil {
 		return
 	}
-	if k := s.Kind(); k != results.KindSteady && k != results.KindFrontier {
+	if k := s.Kind(); k != results.KindSteady && k != results.KindFrontier && k != results.KindCluster {
 		bad("$.curve", "curve: a %s scenario has its own steps; a curve belongs to a steady scenario", k)
 	}
 	if s.Search != nil {
@@ -156,7 +156,7 @@ func (r *runner) curveRound(ctx context.Context) func(int, []*liveVariant) {
 		}
 		names := make([]string, len(order))
 		for i, lv := range order {
-			names[i] = r.res.Variants[lv.vr].Variant
+			names[i] = r.res.Variants[lv.vr].Label()
 		}
 		r.orders = append(r.orders, names)
 		fmt.Fprintf(r.log, "loadtest: round %d of %d: %s\n", rep, sc.Repetitions, strings.Join(names, ", "))

@@ -155,7 +155,7 @@ func (r *runner) generate(ctx context.Context, exe, scen string, lv *liveVariant
 	fmt.Fprintf(r.log, "loadtest: %s: %d generators running (logs in %s)\n", vr.Label(), len(cmds), dir)
 	stop := make(chan struct{})
 	sampled := make(chan []sample, 1)
-	go func() { sampled <- r.sample(ctx, lv.pids, stop) }()
+	go func() { sampled <- r.sample(ctx, lv.pids, lv.store, stop) }()
 	var runs []string
 	for i, cmd := range cmds {
 		if err := cmd.Wait(); err != nil {
@@ -258,13 +258,13 @@ type sample struct {
 }
 
 // sample reads the counters every sampleEvery until stop is closed.
-func (r *runner) sample(ctx context.Context, pids []int, stop <-chan struct{}) []sample {
+func (r *runner) sample(ctx context.Context, pids []int, store results.Store, stop <-chan struct{}) []sample {
 	var out []sample
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
 	for {
 		var s sample
-		r.snapshot(ctx, pids, &s.m)
+		r.snapshot(ctx, pids, store, &s.m)
 		s.at = time.Now()
 		out = append(out, s)
 		select {

@@ -46,6 +46,7 @@ var kinds = []kindEntry{
 	{results.KindScaleOut, "scale_out", scaleOutKind{}},
 	{results.KindRefreshStorm, "refresh_storm", refreshStormKind{}},
 	{results.KindFrontier, "frontier", frontierKind{}},
+	{results.KindCluster, "cluster", clusterKind{}},
 	{results.KindSteady, "", steadyKind{}},
 }
 
@@ -177,5 +178,5 @@ func (r *runner) passesOf(variants []string, debug bool) []passSpec {
 	for _, v := range variants {
 		passes = append(passes, passSpec{variant: v, instances: 1, backend: r.sc.Backend, debug: debug})
 	}
-	return passes
+	return r.passesOnStores(passes)
 }

@@ -23,6 +23,9 @@ type ServerSpec struct {
 	// RedisAddr and RedisPrefix are set for the variants that use Redis.
 	RedisAddr   string
 	RedisPrefix string
+	// RedisAddrs, instead of RedisAddr, names a Redis Cluster's nodes
+	// (comma-separated, as --redis-addrs takes them).
+	RedisAddrs string
 	// Log receives the server's own output (stderr); nil discards it.
 	Log io.Writer
 	// Instance numbers the server among several of one variant (from 0).
@@ -94,6 +97,9 @@ func serveArgs(spec ServerSpec) []string {
 	}
 	if spec.RedisAddr != "" {
 		args = append(args, "--redis-addr", spec.RedisAddr, "--redis-prefix", spec.RedisPrefix)
+	}
+	if spec.RedisAddrs != "" {
+		args = append(args, "--redis-addrs", spec.RedisAddrs, "--redis-prefix", spec.RedisPrefix)
 	}
 	if spec.KeyFile != "" {
 		args = append(args, "--key-file", spec.KeyFile)

@@ -53,6 +53,11 @@ func (s *Scenario) Record() results.Scenario {
 	if q := s.RefreshStorm; q != nil {
 		rs.RefreshStorm = &results.RefreshStorm{Before: rd(q.Before), Window: rd(q.Window), After: rd(q.After)}
 	}
+	rs.Store, rs.Stores = s.Store, s.Stores
+	if q := s.Cluster; q != nil {
+		o := q.Outage
+		rs.Cluster = &results.ClusterScenario{Outage: results.ShardOutageSpec{Node: o.Node, Rate: o.Rate, Before: rd(o.Before), Window: rd(o.Window), After: rd(o.After)}}
+	}
 	return rs
 }
 

@@ -46,6 +46,10 @@ type Config struct {
 	TargetVariant string
 	// Redis says where the Redis of the stateful variants comes from.
 	Redis redisprov.Options
+	// ClusterAddrs names a Redis Cluster for the variants on store
+	// cluster (--redis-addrs, $REDIS_ADDRS); empty: the run starts a local
+	// one of three masters and stops it afterwards (store.go).
+	ClusterAddrs []string
 	// Log receives progress and log lines (the terminal's stderr).
 	Log io.Writer
 	// Terminal redraws one progress line with \r instead of logging
@@ -96,6 +100,10 @@ type runner struct {
 	pin     results.Pinning
 	genCPUs int
 	prog    *progress
+
+	// cluster is the Redis Cluster of the variants on store cluster; nil
+	// when none runs there.
+	cluster *clusterState
 
 	// proxy stands between the servers and Redis in store-latency and
 	// store-outage scenarios; nil otherwise.
@@ -232,6 +240,11 @@ func (r *runner) close() {
 	if r.redis != nil {
 		_ = r.redis.Close()
 	}
+	if r.cluster != nil {
+		if err := r.cluster.close(); err != nil {
+			fmt.Fprintf(r.log, "loadtest: redis cluster: %v\n", err)
+		}
+	}
 	if r.client != nil {
 		r.client.CloseIdleConnections()
 	}
@@ -253,6 +266,9 @@ func (r *runner) run(ctx context.Context) error {
 		if k := sc.Kind(); k != results.KindSteady {
 			return fmt.Errorf("loadtest: a %s scenario starts, cuts or replays against servers it runs itself; --target runs steady scenarios only", k)
 		}
+		if sc.usesCluster() {
+			return errors.New("loadtest: --target runs against a server already running on whatever store it has; a scenario with store cluster starts its own servers")
+		}
 		variants = []string{r.cfg.TargetVariant}
 		r.res.Target = results.TargetInfo{Mode: "external", URL: r.cfg.Target}
 		r.note("server under test runs elsewhere (--target): its CPU and memory are not measured, nor is its Redis")
@@ -268,8 +284,15 @@ func (r *runner) run(ctx context.Context) error {
 		if mode != "process" {
 			r.note("server runs inside the generator process: server CPU is not measured separately")
 		}
-		if err := r.startRedis(ctx); err != nil {
-			return err
+		if sc.usesSingle() {
+			if err := r.startRedis(ctx); err != nil {
+				return err
+			}
+		}
+		if sc.usesCluster() {
+			if err := r.startCluster(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -328,6 +351,7 @@ type passSpec struct {
 	mix       *Mix   // the request mix; nil: the scenario's
 	// redisAddr is where instance i reaches Redis; nil: r.redisAddr().
 	redisAddr func(i int) string
+	store     results.Store
 }
 
 // runLive starts every pass's servers and logs their users in first;
@@ -443,6 +467,10 @@ type liveVariant struct {
 	stops     []func() error
 	// warmed is false until the variant's first warm-up ran.
 	warmed bool
+	// store is the Redis its servers use, prefix their key prefix ("" for
+	// a variant without one).
+	store  results.Store
+	prefix string
 }
 
 func (lv *liveVariant) stop() error {
@@ -457,13 +485,16 @@ func (lv *liveVariant) stop() error {
 // variantResult returns the index of the VariantResult for variant and
 // routing, adding one when there is none yet (a scale-out pass reuses
 // its entry across instance counts).
-func (r *runner) variantResult(variant string, routing results.Routing) int {
+func (r *runner) variantResult(variant string, routing results.Routing, store results.Store) int {
+	if store == results.StoreSingle {
+		store = "" // a single Redis is what every result without a store means
+	}
 	for i, v := range r.res.Variants {
-		if v.Variant == variant && v.Routing == routing {
+		if v.Variant == variant && v.Routing == routing && v.Store == store {
 			return i
 		}
 	}
-	r.res.Variants = append(r.res.Variants, results.VariantResult{Variant: variant, Routing: routing, Steps: []results.Step{}})
+	r.res.Variants = append(r.res.Variants, results.VariantResult{Variant: variant, Routing: routing, Store: store, Steps: []results.Step{}})
 	return len(r.res.Variants) - 1
 }
 
@@ -481,7 +512,7 @@ func (r *runner) redisAddr() string {
 func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 	sc := r.sc
 	variant := ps.variant
-	lv := &liveVariant{vr: r.variantResult(variant, ps.routing), instances: ps.instances}
+	lv := &liveVariant{vr: r.variantResult(variant, ps.routing, ps.store), instances: ps.instances, store: ps.store}
 	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	var prefix string
 	if r.cfg.Target != "" {
@@ -495,6 +526,7 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		if ps.instances > 1 {
 			name += fmt.Sprintf("-%dof%d", i+1, ps.instances)
 		}
+		name += storeSuffix(ps.store)
 		logf, err := os.Create(filepath.Join(r.dir, name+".log"))
 		if err != nil {
 			vr().Error = err.Error()
@@ -503,7 +535,12 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 		}
 		spec := ServerSpec{Variant: variant, Users: sc.Users, Backend: ps.backend, Log: logf, Instance: i,
 			KeyFile: r.keyFile, SessionKeyFile: r.sessionKeyFile, AdminToken: ps.admin, Debug: ps.debug}
-		if r.redis != nil && usesRedis(variant) {
+		switch {
+		case !usesRedis(variant):
+		case ps.store == results.StoreCluster && r.cluster != nil:
+			prefix = r.cluster.c.Prefix + variant + ":"
+			spec.RedisAddrs, spec.RedisPrefix = r.clusterAddrList(), prefix
+		case r.redis != nil:
 			prefix = r.redis.Prefix + variant + ":"
 			spec.RedisAddr, spec.RedisPrefix = r.redisAddr(), prefix
 			if ps.redisAddr != nil {
@@ -558,8 +595,9 @@ func (r *runner) prepareVariant(ctx context.Context, ps passSpec) *liveVariant {
 	if l := vr().Logins; l.Failures > 0 {
 		fmt.Fprintf(r.log, "loadtest: %s: %d of %d logins failed, first: %s\n", variant, l.Failures, l.Users, l.FirstError)
 	}
-	if prefix != "" && r.res.Redis.Measured && vr().RedisMemory == nil {
-		m, err := redisMemory(ctx, r.rc, prefix, vr().Logins.Users-vr().Logins.Failures)
+	lv.prefix = prefix
+	if prefix != "" && r.redisMeasured(ps.store) && vr().RedisMemory == nil {
+		m, err := r.memoryOf(ctx, ps.store, prefix, vr().Logins.Users-vr().Logins.Failures)
 		if err != nil {
 			r.note(fmt.Sprintf("%s: Redis memory unmeasured: %v", variant, err))
 		} else {
@@ -584,7 +622,7 @@ func (r *runner) warm(ctx context.Context, lv *liveVariant, rate float64) {
 	if warm > 0 && ctx.Err() == nil {
 		label := r.res.Variants[lv.vr].Label()
 		r.prog.begin(label, "warm-up", 0, 0, warm, rate)
-		st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, rate: rate, du: warm}, nil)
+		st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, store: lv.store, rate: rate, du: warm}, nil)
 		r.prog.end(label, "warm-up", st)
 	}
 	lv.warmed = true
@@ -656,7 +694,7 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind results.StepKin
 		pi = opts.progIndex
 	}
 	r.prog.begin(label, string(kind), pi, total, du, rate)
-	st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, rate: rate, du: du, raw: raw, record: true}, opts)
+	st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, store: lv.store, rate: rate, du: du, raw: raw, record: true}, opts)
 	st.Kind, st.Repetition, st.Index = kind, rep, index
 	st.AddedLatency = r.addedLatency
 	if r.sc.ScaleOut != nil {
@@ -704,18 +742,30 @@ type mark struct {
 	countOK  bool
 	redis    redisSnapshot
 	redisOK  bool
+	// nodes are the cluster masters' own counters (store cluster), of
+	// which redis is the sum.
+	nodes    []redisSnapshot
 	happened bool
 }
 
-// snapshot reads the servers' CPU and Redis's counters into m.
-func (r *runner) snapshot(ctx context.Context, pids []int, m *mark) {
+// snapshot reads the servers' CPU and the counters of store's Redis (on
+// a cluster: every master's) into m.
+func (r *runner) snapshot(ctx context.Context, pids []int, store results.Store, m *mark) {
 	if len(pids) > 0 {
 		c, err := sumCPU(pids)
 		m.cpu, m.cpuOK = c, err == nil
 		pc, err := sumCounters(pids)
 		m.counters, m.countOK = pc, err == nil
 	}
-	if r.res.Redis.Measured {
+	switch {
+	case store == results.StoreCluster:
+		if r.redisMeasured(store) {
+			ns, err := r.clusterSnapshot(context.WithoutCancel(ctx))
+			if err == nil {
+				m.nodes, m.redis, m.redisOK = ns, sumSnapshots(ns), true
+			}
+		}
+	case r.res.Redis.Measured:
 		rs, err := takeRedisSnapshot(context.WithoutCancel(ctx), r.rc)
 		m.redis, m.redisOK = rs, err == nil
 	}
@@ -740,6 +790,7 @@ type load struct {
 	variant string
 	pool    *pool
 	pids    []int // the servers' processes, whose CPU and counters are read
+	store   results.Store
 	rate    float64
 	du      time.Duration
 	raw     string // raw results file under the run folder; "" for none
@@ -761,6 +812,9 @@ type observation struct {
 	credBytes   float64 // credential bytes per request
 	rssReset    bool    // every server's peak RSS was reset at the start
 	peakRSS     int64
+	// nodes are the cluster's masters when the step ran on it, in the
+	// order of the marks' node counters.
+	nodes []results.ClusterNode
 }
 
 // attack runs one step of l and returns it: drive measures, stepOf turns
@@ -794,7 +848,10 @@ func (r *runner) drive(ctx context.Context, l load, opts *attackOpts) observatio
 	for _, pid := range l.pids {
 		obs.rssReset = resetPeakRSS(pid) && obs.rssReset
 	}
-	r.snapshot(ctx, l.pids, &obs.m0)
+	r.snapshot(ctx, l.pids, l.store, &obs.m0)
+	if l.store == results.StoreCluster && r.res.Cluster != nil {
+		obs.nodes = r.res.Cluster.Nodes
+	}
 	gen0 := selfCPU()
 	t0 := time.Now()
 	obs.started = t0
@@ -844,7 +901,7 @@ func (r *runner) drive(ctx context.Context, l load, opts *attackOpts) observatio
 				mk.do()
 			}
 			mk.applied = time.Since(t0)
-			r.snapshot(ctx, l.pids, mk)
+			r.snapshot(ctx, l.pids, l.store, mk)
 			mk.happened = true
 		}
 	}()
@@ -886,7 +943,7 @@ loop:
 	r.prog.untrack()
 	obs.wall = time.Since(t0)
 	obs.genCPU = selfCPU() - gen0
-	r.snapshot(ctx, l.pids, &obs.m1)
+	r.snapshot(ctx, l.pids, l.store, &obs.m1)
 	obs.all, obs.routes = m.close()
 	obs.credBytes = l.pool.credentialPerRequest()
 	for _, pid := range l.pids {
@@ -913,6 +970,7 @@ func stepOf(l load, obs observation, genCores int) results.Step {
 	}
 	if obs.m0.redisOK && obs.m1.redisOK {
 		st.Redis = redisCost(obs.m0.redis, obs.m1.redis, n)
+		st.Redis.Nodes = nodeCosts(obs.nodes, obs.m0.nodes, obs.m1.nodes)
 	}
 	st.Generator = results.GeneratorCost{CPUSeconds: obs.genCPU.Seconds(), Cores: genCores}
 	if obs.wall > 0 && genCores > 0 {

@@ -63,6 +63,11 @@ type Scenario struct {
 	// per request is fitted over the upper rates and capacity is searched
 	// under a CPU quota (curve.go).
 	Curve *Curve `yaml:"curve,omitempty" json:"curve,omitempty"`
+	// Store is the Redis of the stateful variants: single (default) or
+	// cluster; Stores runs every variant on each store named, in order
+	// (store.go). Give one or the other.
+	Store  results.Store   `yaml:"store,omitempty" json:"store,omitempty"`
+	Stores []results.Store `yaml:"stores,omitempty" json:"stores,omitempty"`
 
 	// At most one of the following blocks makes the scenario one of the
 	// article's trade-offs instead of a steady load; see kinds.go.
@@ -72,6 +77,7 @@ type Scenario struct {
 	ScaleOut     *ScaleOut     `yaml:"scale_out,omitempty" json:"scale_out,omitempty"`
 	RefreshStorm *RefreshStorm `yaml:"refresh_storm,omitempty" json:"refresh_storm,omitempty"`
 	Frontier     *Frontier     `yaml:"frontier,omitempty" json:"frontier,omitempty"`
+	Cluster      *ClusterKind  `yaml:"cluster,omitempty" json:"cluster,omitempty"`
 
 	// Generators is how many generator processes share a steady
 	// scenario's load, each sending rate/N (generators.go). Default 1.
@@ -383,6 +389,7 @@ func (s *Scenario) validate() []fieldError {
 	s.validateKind(bad)
 	s.validateCurve(bad)
 	s.validateGenerators(bad)
+	s.validateStores(bad)
 	b := s.Backend
 	switch b.Alg {
 	case "HS256", "RS256", "ES256", "EdDSA":

@@ -20,7 +20,7 @@ func TestLoadScenarioShipped(t *testing.T) {
 		"me-only.yaml": results.KindSteady, "profile.yaml": results.KindSteady,
 		"store-latency.yaml": results.KindStoreLatency, "store-outage.yaml": results.KindStoreOutage,
 		"revocation.yaml": results.KindRevocation, "scale-out.yaml": results.KindScaleOut,
-		"refresh-storm.yaml": results.KindRefreshStorm, "frontier.yaml": results.KindFrontier,
+		"refresh-storm.yaml": results.KindRefreshStorm, "frontier.yaml": results.KindFrontier, "cluster.yaml": results.KindCluster,
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -116,6 +116,34 @@ func TestDecodeScenario(t *testing.T) {
 			}
 		}},
 		{name: "outage with duration", yaml: validYAML + "outage: {window: 1s}\n", want: `t.yaml:6: duration: 2s, but an outage step lasts`},
+		{name: "store cluster", yaml: validYAML + "store: cluster\n", check: func(t *testing.T, s *Scenario) {
+			if got := s.stores(); len(got) != 1 || got[0] != results.StoreCluster || s.Kind() != results.KindSteady {
+				t.Errorf("stores %v, kind %s", got, s.Kind())
+			}
+		}},
+		{name: "no store is one Redis", yaml: validYAML, check: func(t *testing.T, s *Scenario) {
+			if got := s.stores(); len(got) != 1 || got[0] != results.StoreSingle || s.usesCluster() {
+				t.Errorf("stores %v", got)
+			}
+		}},
+		{name: "store and stores", yaml: validYAML + "store: cluster\nstores: [single, cluster]\n", want: `stores: give store (one) or stores (several), not both`},
+		{name: "unknown store", yaml: validYAML + "store: shard\n", want: `t.yaml:10: store: "shard": want single or cluster`},
+		{name: "store twice", yaml: validYAML + "stores: [cluster, cluster]\n", want: `stores: "cluster" named twice`},
+		{name: "store latency on a cluster", yaml: validYAML + "store: cluster\nstore_latency: {}\n", want: `store: cluster: a store-latency scenario puts its proxy in front of one Redis`},
+		{name: "refresh storm on a cluster", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "store: cluster\nrefresh_storm: {}\n", want: `store: cluster: a refresh-storm scenario runs on store single only`},
+		{name: "cluster defaults", yaml: validYAML + "cluster: {}\n", check: func(t *testing.T, s *Scenario) {
+			o := s.Cluster.Outage
+			if s.Kind() != results.KindCluster || len(s.Stores) != 2 || s.Stores[1] != results.StoreCluster || o.Rate != 100 || o.Node != 0 || o.After.D() != 6*time.Second {
+				t.Errorf("kind %s, stores %v, outage %+v", s.Kind(), s.Stores, o)
+			}
+		}},
+		{name: "cluster on one Redis", yaml: validYAML + "store: single\ncluster: {}\n", want: `cluster: a cluster scenario needs store cluster among its stores`},
+		{name: "cluster outage node", yaml: validYAML + "cluster: {outage: {node: 3}}\n", want: `cluster.outage.node: 3: want a master 0..2`},
+		{name: "cluster with a curve", yaml: strings.Replace(validYAML, "[100, 200]", "[100, 200, 300]", 1) + "curve: {}\ncluster: {}\n", check: func(t *testing.T, s *Scenario) {
+			if s.Kind() != results.KindCluster || s.Curve == nil {
+				t.Errorf("kind %s, curve %+v", s.Kind(), s.Curve)
+			}
+		}},
 		{name: "outage with search", yaml: strings.Replace(strings.Replace(validYAML, "duration: 2s\n", "", 1), "rates: [100, 200]", "search: {start: 1, slo: {p99: 1s}}", 1) + "outage: {}\n", want: `search: an outage scenario holds fixed rates`},
 		{name: "storm defaults", yaml: strings.Replace(validYAML, "duration: 2s\n", "", 1) + "refresh_storm: {window: 1s}\n", check: func(t *testing.T, s *Scenario) {
 			if q := s.RefreshStorm; s.Kind() != results.KindRefreshStorm || q.Before.D() != 5*time.Second || s.Duration.D() != 11*time.Second {
@@ -161,6 +189,30 @@ func TestDecodeScenario(t *testing.T) {
 			}
 			if tt.check != nil {
 				tt.check(t, s)
+			}
+		})
+	}
+}
+
+// TestClusterCapable: a variant reading Redis through go-redis's
+// client-side cache is refused on a cluster with an error naming it; the
+// others pass.
+func TestClusterCapable(t *testing.T) {
+	tests := []struct {
+		variant string
+		refused bool
+	}{
+		{"session", false}, {"jwt-blacklist", false}, {"jwt", false}, {"session-memory", false},
+		{"session-cached", true}, {"jwt-blacklist-cached", true}, {"jwt-epoch", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant, func(t *testing.T) {
+			err := clusterCapable(tt.variant)
+			if (err != nil) != tt.refused {
+				t.Fatalf("clusterCapable(%q) = %v, refused want %v", tt.variant, err, tt.refused)
+			}
+			if err != nil && !strings.Contains(err.Error(), `"`+tt.variant+`" reads Redis through go-redis's client-side cache`) {
+				t.Errorf("error does not name the variant and why: %v", err)
 			}
 		})
 	}

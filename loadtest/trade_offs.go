@@ -169,7 +169,7 @@ func (r *runner) stepWithMarks(ctx context.Context, lv *liveVariant, rep int, ra
 	st := r.step(ctx, lv, "rate", rep, len(vr.Steps)+1, total, rate, opts)
 	m0 = *start
 	m0.began, m0.applied = 0, 0
-	r.snapshot(ctx, lv.pids, &m1)
+	r.snapshot(ctx, lv.pids, lv.store, &m1)
 	return st, ks, m0, m1
 }
 

@@ -27,6 +27,12 @@
 // details. A v1 steady run says once, near the top, which of these it
 // lacks.
 //
+// A cluster run (Kind cluster) is a steady run whose variants ran on one
+// Redis and on a Redis Cluster ("session@cluster"): its section comes
+// first (cost and capacity per store with the ratio cluster/single,
+// Redis commands per master, and one master stopped under load against
+// the share of slots it holds), then the cost and the steady details.
+//
 // Every figure that was measured more than once is shown as its median
 // with its spread (min–max), because a difference smaller than a run's
 // own spread says nothing. Output is deterministic: maps are sorted and

@@ -313,6 +313,12 @@ func environment(s *Summary) []line {
 	if !r.Redis.Measured && r.Redis.Kind != "none" {
 		add(true, "Redis CPU and command counts were NOT measured: those cells are empty, and server+Redis CPU is absent for the stateful variants.")
 	}
+	if c := r.Cluster; c != nil {
+		add(false, "Redis Cluster (the variants labelled @cluster): %s.", c.Label)
+		if !c.Measured {
+			add(true, "Redis Cluster CPU and command counts were NOT measured: the @cluster variants' Redis cells and commands per master are empty.")
+		}
+	}
 	if p := r.StoreProxy; p != nil {
 		add(false, "Store proxy: the servers reached Redis through %s at %s (a GET: %s direct, %s through it).", p.Version, p.Addr, fmtRTT(p.DirectRTT), fmtRTT(p.ProxiedRTT))
 	}

@@ -42,7 +42,7 @@ figcaption { font-weight: bold; }
 {{end}}{{end}}</section>
 {{range .Warnings}}<p class="warn">⚠ {{.}}</p>
 {{end}}
-{{if .Steady}}{{if .Cost}}{{template "cost" .}}{{else}}<h2 id="at-rate">Headline</h2>
+{{if .Steady}}{{template "sections" .}}{{if .Cost}}{{template "cost" .}}{{else}}<h2 id="at-rate">Headline</h2>
 {{template "table" .Headline}}
 <h2>The trade-off</h2>
 <ul>
@@ -61,19 +61,7 @@ figcaption { font-weight: bold; }
 {{end}}
 <h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
-{{end}}{{else}}{{range .Sections}}<section id="{{.ID}}">
-<h2>{{.Title}}</h2>
-{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
-{{end}}{{range .Tables}}{{template "table" .}}{{end}}{{if .Findings}}<h3>Findings</h3>
-<ul>
-{{range .Findings}}<li>{{.}}</li>
-{{end}}</ul>
-{{end}}{{range .Charts}}<figure class="chart" id="chart-{{.Name}}">
-<figcaption>{{.Title}}</figcaption>
-{{.SVG}}
-</figure>
-{{end}}</section>
-{{end}}<h2 id="environment">Where this was measured</h2>
+{{end}}{{else}}{{template "sections" .}}<h2 id="environment">Where this was measured</h2>
 <ul>
 {{range .Env}}<li{{if .Loud}} class="warn"{{end}}>{{if .Loud}}⚠ {{end}}{{.Text}}</li>
 {{end}}</ul>
@@ -101,7 +89,19 @@ figcaption { font-weight: bold; }
 {{end}}
 <h2 id="details">Details</h2>
 {{range .Details}}{{template "table" .}}{{end}}
-{{end}}{{define "list"}}{{if .}}<ul>
+{{end}}{{define "sections"}}{{range .Sections}}<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+{{range .Warnings}}<p class="warn">⚠ {{.}}</p>
+{{end}}{{range .Tables}}{{template "table" .}}{{end}}{{if .Findings}}<h3>Findings</h3>
+<ul>
+{{range .Findings}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{range .Charts}}<figure class="chart" id="chart-{{.Name}}">
+<figcaption>{{.Title}}</figcaption>
+{{.SVG}}
+</figure>
+{{end}}</section>
+{{end}}{{end}}{{define "list"}}{{if .}}<ul>
 {{range .}}<li>{{.}}</li>
 {{end}}</ul>
 {{end}}{{end}}{{define "table"}}<table>

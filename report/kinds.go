@@ -54,6 +54,7 @@ var kindReports = []struct {
 	{results.KindScaleOut, scaleOutReport},
 	{results.KindRefreshStorm, stormReport},
 	{results.KindFrontier, frontierReport},
+	{results.KindCluster, clusterReport},
 }
 
 // lookupKindReport is the report of kind, ok false when unregistered.

@@ -72,8 +72,8 @@ func check(r *results.Results) error {
 		for j, s := range v.Steps {
 			g := fmt.Sprintf("%s.steps[%d]", f, j)
 			switch {
-			case s.Kind != "rate" && s.Kind != "probe" && s.Kind != "capacity":
-				return bad(g+".kind", "%q, want rate, probe or capacity", s.Kind)
+			case s.Kind != "rate" && s.Kind != "probe" && s.Kind != "capacity" && s.Kind != results.StepOutage:
+				return bad(g+".kind", "%q, want rate, probe, capacity or outage", s.Kind)
 			case s.Quota < 0 || s.Quota > 1:
 				return bad(g+".cpu_quota", "%g, want a share of one core, 0..1", s.Quota)
 			case s.Repetition < 1:
@@ -198,6 +198,18 @@ func checkKindFields(v results.VariantResult, f string, bad func(field, format s
 			if b.OK+b.Unauthorized+b.Unavailable+b.Errors+b.Other != b.Requests {
 				return bad(fmt.Sprintf("%s.timeline[%d]", g, k), "its status counts do not add up to its %d requests", b.Requests)
 			}
+		}
+	}
+	for j, o := range v.ShardOutages {
+		g := fmt.Sprintf("%s.shard_outages[%d]", f, j)
+		switch {
+		case o.Error == "" && !hasStep(o.Step):
+			return bad(g+".step", "%d names no step of the variant", o.Step)
+		case o.SlotShare < 0 || o.SlotShare > 1:
+			return bad(g+".slot_share", "%g, want 0..1", o.SlotShare)
+		case o.FailedOnNode+o.FailedElsewhere != o.UsersFailed || o.UsersFailed > o.UsersSeen || o.UsersOnNode > o.UsersSeen:
+			return bad(g, "its user counts do not add up (seen %d, on the master %d, failed %d = %d on it + %d elsewhere)",
+				o.UsersSeen, o.UsersOnNode, o.UsersFailed, o.FailedOnNode, o.FailedElsewhere)
 		}
 	}
 	for j, st := range v.Storms {

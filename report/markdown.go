@@ -22,6 +22,7 @@ func markdown(d document) []byte {
 		mdTradeOff(&b, d)
 		return b.Bytes()
 	}
+	mdSections(&b, d)
 	if d.Cost != nil {
 		mdCost(&b, d)
 		return b.Bytes()
@@ -105,26 +106,7 @@ func mdCost(b *bytes.Buffer, d document) {
 // mdTradeOff writes a trade-off run: its sections first, then where it
 // was measured and the details.
 func mdTradeOff(b *bytes.Buffer, d document) {
-	for _, s := range d.Sections {
-		mdAnchor(b, s.ID)
-		fmt.Fprintf(b, "## %s\n\n", s.Title)
-		for _, w := range s.Warnings {
-			fmt.Fprintf(b, "> **⚠ %s**\n\n", w)
-		}
-		for _, t := range s.Tables {
-			mdTable(b, t)
-		}
-		if len(s.Findings) > 0 {
-			b.WriteString("### Findings\n\n")
-			for _, f := range s.Findings {
-				fmt.Fprintf(b, "- %s\n", f)
-			}
-			b.WriteString("\n")
-		}
-		for _, c := range s.Charts {
-			fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", c.Title, c.Title, c.File())
-		}
-	}
+	mdSections(b, d)
 	mdAnchor(b, anchorEnv)
 	b.WriteString("## Where this was measured\n\n")
 	for _, l := range d.Env {
@@ -214,5 +196,30 @@ func mdVerdict(b *bytes.Buffer, v verdict) {
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
+	}
+}
+
+// mdSections writes the kind's sections: a trade-off run's whole
+// content, a steady kind's (cluster) part before its cost and charts.
+func mdSections(b *bytes.Buffer, d document) {
+	for _, s := range d.Sections {
+		mdAnchor(b, s.ID)
+		fmt.Fprintf(b, "## %s\n\n", s.Title)
+		for _, w := range s.Warnings {
+			fmt.Fprintf(b, "> **⚠ %s**\n\n", w)
+		}
+		for _, t := range s.Tables {
+			mdTable(b, t)
+		}
+		if len(s.Findings) > 0 {
+			b.WriteString("### Findings\n\n")
+			for _, f := range s.Findings {
+				fmt.Fprintf(b, "- %s\n", f)
+			}
+			b.WriteString("\n")
+		}
+		for _, c := range s.Charts {
+			fmt.Fprintf(b, "### %s\n\n![%s](%s)\n\n", c.Title, c.Title, c.File())
+		}
 	}
 }

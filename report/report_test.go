@@ -99,6 +99,8 @@ func TestWriteGolden(t *testing.T) {
 			wantCharts: []string{"frontier"}},
 		{name: "cost curve: marginal CPU, capacity under a quota, ratios to jwt (v2)", fixture: "curve",
 			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}},
+		{name: "cluster: every variant on one Redis and a cluster, commands per master, one master stopped", fixture: "cluster",
+			wantCharts: []string{"latency-percentiles", "latency-vs-rate", "cpu-per-request", "redis-commands"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

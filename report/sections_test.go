@@ -67,6 +67,38 @@ func TestSectionFindings(t *testing.T) {
 			loud: []string{"results.json describes no store proxy"},
 		},
 		{
+			name: "cluster: ratios to one Redis, spread over masters, outage matches the slot share", fixture: "cluster",
+			want: []string{
+				"session on the cluster: marginal server CPU 1.13× one Redis (95 % CI 1.12–1.13): significant.",
+				"| session | 38.5 [37.4–39.5] | 43.4 [42.1–44.6] | 1.13 [1.12–1.13] |",
+				"session@cluster: its 1210173 commands spread over the 3 masters, 33.0% to 33.9% each.",
+				"33.8% of the users failed (338 of 1000), exactly those on it; every other user was served",
+				"(338 answers were 401: the restarted master came back empty)",
+				"jwt@cluster keeps nothing in Redis: with a master down, none of its 1000 users failed.",
+			},
+			not: []string{"reached beyond it", "the load did not spread"},
+		},
+		{
+			name: "cluster: users elsewhere failing is loud", fixture: "cluster",
+			edit: func(tb testing.TB, r *results.Results) {
+				o := &variant(tb, r, "session@cluster").ShardOutages[0]
+				o.UsersFailed, o.FailedElsewhere = o.UsersFailed+5, 5
+			},
+			loud: []string{"session@cluster: 5 users whose keys are not on the stopped master failed too"},
+		},
+		{
+			name: "cluster: a master that served nothing", fixture: "cluster",
+			edit: func(tb testing.TB, r *results.Results) {
+				v := variant(tb, r, "session@cluster")
+				for i := range v.Steps {
+					if n := v.Steps[i].Redis; n != nil && len(n.Nodes) == 3 {
+						n.Nodes[2].Commands = 0
+					}
+				}
+			},
+			want: []string{"session@cluster: a master served none of its"},
+		},
+		{
 			name: "store outage: fail-closed, recovery, servers intact", fixture: "store-outage",
 			want: []string{
 				"Fail-closed: while Redis was unreachable, jwt-blacklist and session answered no request with a 2xx",

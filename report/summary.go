@@ -162,6 +162,9 @@ func Summarise(r *results.Results) *Summary {
 		vs := VariantSummary{Name: v.Label(), Facts: factsOf(v), Error: v.Error}
 		var held, probes []results.Step
 		for _, st := range v.Steps {
+			if st.Kind == results.StepOutage {
+				continue // a master stopped half-way: the cluster section's, no steady figure
+			}
 			if st.Kind == "capacity" {
 				// Probes under a CPU quota: the cost analysis's, never
 				// merged with the steps on a whole core.

@@ -15,6 +15,7 @@ const (
 	KindScaleOut     Kind = "scale-out"     // 1, 2, 4 … server processes behind one generator
 	KindRefreshStorm Kind = "refresh-storm" // every user refreshes within a short window
 	KindFrontier     Kind = "frontier"      // cost curve, revocation window, memory and partition per variant
+	KindCluster      Kind = "cluster"       // variants on a single Redis and a Redis Cluster; one master stopped under load
 )
 
 // Routing says how the generator spread requests over several
@@ -37,6 +38,7 @@ const (
 	StepRate     StepKind = "rate"     // one of the scenario's rates
 	StepProbe    StepKind = "probe"    // a max-rate search probe
 	StepCapacity StepKind = "capacity" // a cost curve's capacity probe
+	StepOutage   StepKind = "outage"   // the cluster kind's one-master outage
 )
 
 // Routes are the request kinds a scenario sends; Step.Routes and

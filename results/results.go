@@ -53,6 +53,9 @@ type Results struct {
 	// Cost is the cost-curve analysis (v2, scenarios with a curve
 	// block): marginal CPU with CIs, idle CPU, capacity, ratios.
 	Cost *CostAnalysis `json:"cost,omitempty"`
+	// Cluster is the Redis Cluster of the variants run on store cluster;
+	// nil when none was.
+	Cluster *ClusterInfo `json:"cluster,omitempty"`
 	// Policy holds the thresholds the runner judged with (v2, added
 	// later; nil in older files, which were judged by DefaultPolicy):
 	// recorded so that a re-rendered old run states what was applied,
@@ -184,15 +187,24 @@ type VariantResult struct {
 	Revocations []RevocationTrial `json:"revocations,omitempty"`
 	// Error is why this variant stopped early, if it did.
 	Error string `json:"error,omitempty"`
+	// Store is the Redis the servers used; "" (single) for every variant
+	// of a run without stores.
+	Store Store `json:"store,omitempty"`
+	// ShardOutages are the cluster kind's one-master outages.
+	ShardOutages []ShardOutage `json:"shard_outages,omitempty"`
 }
 
 // Label is the variant's name as shown: "session-memory (sticky)" for a
-// sticky pass, else the variant.
+// sticky pass, "session@cluster" on a Redis Cluster, else the variant.
 func (v VariantResult) Label() string {
+	l := v.Variant
 	if v.Routing == RoutingSticky {
-		return v.Variant + " (sticky)"
+		l += " (sticky)"
 	}
-	return v.Variant
+	if v.Store == StoreCluster {
+		l += "@cluster"
+	}
+	return l
 }
 
 // Phase is one time slice of a step (before / outage / after, or
@@ -469,6 +481,9 @@ type RedisCost struct {
 	CommandsPerRequest float64 `json:"commands_per_request"`
 	// ByCommand is the per-command breakdown of Commands.
 	ByCommand map[string]uint64 `json:"by_command,omitempty"`
+	// Nodes splits the cost by cluster master (store cluster only): the
+	// fields above are their sums.
+	Nodes []NodeCost `json:"nodes,omitempty"`
 }
 
 // GeneratorCost is what the load generator (this process) spent.

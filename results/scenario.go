@@ -34,6 +34,11 @@ type Scenario struct {
 	RefreshStorm     *RefreshStorm  `json:"refresh_storm,omitempty"`
 	Generators       int            `json:"generators,omitempty"`
 	Frontier         *FrontierSpec  `json:"frontier,omitempty"`
+	// Store or Stores are the Redis setups every variant ran on, in
+	// order; neither (one Redis) in files written before stores existed.
+	Store   Store            `json:"store,omitempty"`
+	Stores  []Store          `json:"stores,omitempty"`
+	Cluster *ClusterScenario `json:"cluster,omitempty"`
 }
 
 // Mix is the share of each kind of request, in percent.
@@ -144,3 +149,18 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // D returns d as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ClusterScenario is the cluster kind's block: the one-master outage run
+// after the other steps on every variant on the cluster.
+type ClusterScenario struct {
+	Outage ShardOutageSpec `json:"outage"`
+}
+
+// ShardOutageSpec is when and where one master is stopped.
+type ShardOutageSpec struct {
+	Node   int      `json:"node"`
+	Rate   float64  `json:"rate"`
+	Before Duration `json:"before"`
+	Window Duration `json:"window"`
+	After  Duration `json:"after"`
+}

@@ -42,6 +42,8 @@ trade-offs, one results folder each):
   revocation     how long a logged-out or revoked cookie keeps working
   scale-out      1, 2, 4 server processes, round-robin; session-memory sticky
   refresh-storm  every user refreshes within 2 s on top of steady traffic
+  cluster        session, jwt-blacklist, jwt on one Redis and a local 3-master
+                 Redis Cluster: cost, commands per master, one master stopped
 
 Load traffic goes only to loopback addresses: --target must be 127.0.0.1,
 ::1 or localhost unless --allow-remote is given.
@@ -61,6 +63,7 @@ Examples:
 	generator := fs.String("generator", "", "with --target: this generator's `name` among several driving the target at once (the scenario's generators: N; each sends 1/N of every rate); merge their runs with \"authbench report --merge\"")
 	startAt := fs.String("start-at", "", "with --target: begin the first attack at this `time` (RFC 3339, after the logins), so generators on several hosts start their steps together")
 	redisAddr := fs.String("redis-addr", redisprov.AddrFromEnv(), "Redis `host:port` for the stateful variants (default $REDIS_ADDR; empty: start one)")
+	redisAddrs := fs.String("redis-addrs", os.Getenv(redisprov.EnvAddrs), "Redis Cluster nodes `host:port,...` for a scenario's store cluster (default $REDIS_ADDRS; empty: start a local 3-master cluster, stopped afterwards)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,11 +79,18 @@ Examples:
 	case err != nil:
 		return err
 	}
+	var clusterAddrs []string
+	if *redisAddrs != "" {
+		if clusterAddrs, err = redisprov.ParseAddrs(*redisAddrs); err != nil {
+			return usageError{cmd: "loadtest", err: fmt.Errorf("--redis-addrs %q: %w", *redisAddrs, err)}
+		}
+	}
 	cfg := loadtest.Config{
 		Scenario:     sc,
 		ScenarioFile: *scenario,
 		Out:          *out,
 		Redis:        redisprov.Options{Addr: *redisAddr},
+		ClusterAddrs: clusterAddrs,
 		Log:          stderr,
 		Terminal:     isTerminal(stderr),
 	}

@@ -65,6 +65,7 @@ func main() {
 		{"scale-out/results.json", scaleOutRun},
 		{"refresh-storm/results.json", stormRun},
 		{"curve/results.json", curveRun},
+		{"cluster/results.json", clusterRun},
 	} {
 		if len(os.Args) > 1 && !slices.Contains(os.Args[1:], filepath.Dir(f.path)) {
 			continue
