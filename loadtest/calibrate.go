@@ -53,7 +53,9 @@ func (r *runner) calibrateRates(ctx context.Context, live []*liveVariant) {
 		r.warm(ctx, lv, rate)
 		for i := 0; i < calibrateProbes && ctx.Err() == nil; i++ {
 			r.prog.begin(label, "calibrate", 0, 0, sc.Duration.D(), rate)
-			st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, rate: rate, du: sc.Duration.D()}, nil)
+			// record: without it an attack keeps no metrics (a warm-up's),
+			// and every probe would read as nothing completed.
+			st := r.attack(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, store: lv.store, rate: rate, du: sc.Duration.D(), record: true}, nil)
 			r.prog.end(label, "calibrate", st)
 			if st.Interrupted {
 				break

@@ -41,7 +41,7 @@ func Summary(w io.Writer, r *results.Results) {
 		return
 	}
 	if len(r.Variants) > 0 && !ts.noSteps {
-		fmt.Fprintln(tw, "variant\t"+dim+"step\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
+		fmt.Fprintln(tw, "variant\t"+dim+"step\tkind\trep\tasked/s\tachieved/s\tp50\tp99\tsuccess\tserver µs/req\tredis µs/req\tredis cmds/req\tgen-bound\t")
 	}
 	for _, v := range r.Variants {
 		for _, s := range v.Steps {
@@ -57,13 +57,15 @@ func Summary(w io.Writer, r *results.Results) {
 			if s.GeneratorBound {
 				gb = "YES"
 			}
-			fmt.Fprintf(tw, "%s\t%s%s %d\t%d\t%.0f\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
-				v.Label(), dimOf(s), s.Kind, s.Index, s.Repetition, s.Rate, s.All.Rate,
+			// The step's number and its kind in columns of their own: "rate 3"
+			// in one cell read as a rate of 3.
+			fmt.Fprintf(tw, "%s\t%s#%d\t%s\t%d\t%.0f\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
+				v.Label(), dimOf(s), s.Index, s.Kind, s.Repetition, s.Rate, s.All.Rate,
 				s.All.Latency.P50.Round(time.Microsecond), s.All.Latency.P99.Round(time.Microsecond),
 				100*s.All.Success, srv, rcpu, rcmd, gb)
 		}
 		if v.Error != "" {
-			fmt.Fprintf(tw, "%s\terror: %s\t\t\t\t\t\t\t\t\t\t\t\n", v.Variant, v.Error)
+			fmt.Fprintf(tw, "%s\terror: %s\t\t\t\t\t\t\t\t\t\t\t\t\n", v.Variant, v.Error)
 		}
 	}
 	tw.Flush()
