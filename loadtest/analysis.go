@@ -235,6 +235,12 @@ func capacityOf(rounds []results.CapacityRound, unexplained int, sc results.Scen
 	cr := &results.CapacityResult{Rounds: rounds, Unexplained: unexplained}
 	var xs []float64
 	for _, r := range rounds {
+		if r.Rate == 0 && r.FailedAt > 0 {
+			// The search ran out of probes before any passed (its guess
+			// was too high): this round says only "below FailedAt".
+			cr.NotFound++
+			continue
+		}
 		xs = append(xs, r.Rate)
 		if r.FailedAt == 0 || r.GeneratorBound {
 			cr.LowerBound = true
@@ -243,7 +249,9 @@ func capacityOf(rounds []results.CapacityRound, unexplained int, sc results.Scen
 	}
 	iv := results.Interval{Estimate: mean(xs), Lo: mean(xs), Hi: mean(xs), N: len(xs)}
 	if ci, err := stats.MeanCI(xs, costLevel); err == nil {
-		iv = results.Interval{Estimate: ci.Estimate, Lo: ci.Lo, Hi: ci.Hi, N: ci.N}
+		// A rate is not negative: a t interval over few, spread rounds
+		// can reach below 0, and its lower end is then 0.
+		iv = results.Interval{Estimate: ci.Estimate, Lo: max(0, ci.Lo), Hi: ci.Hi, N: ci.N}
 	}
 	cr.Rate = iv
 	q := 1.0

@@ -122,3 +122,35 @@ func TestResultsV2RoundTripAndV1(t *testing.T) {
 		t.Errorf("v1 file read as schema %q with cost %v", old.Schema, old.Cost)
 	}
 }
+
+// TestCapacityOfRoundsWithoutAPass: a round whose search ran out of
+// probes before any passed says only "below FailedAt"; it is counted and
+// left out, not averaged in as a capacity of 0, and no interval of a
+// rate reaches below 0.
+func TestCapacityOfRoundsWithoutAPass(t *testing.T) {
+	tests := []struct {
+		name         string
+		rounds       []results.CapacityRound
+		wantNotFound int
+		wantN        int
+		wantEstimate float64
+	}{
+		{name: "every round found one", wantN: 3, wantEstimate: 1000,
+			rounds: []results.CapacityRound{{Round: 1, Rate: 900, FailedAt: 950}, {Round: 2, Rate: 1000, FailedAt: 1100}, {Round: 3, Rate: 1100, FailedAt: 1200}}},
+		{name: "one round found none", wantNotFound: 1, wantN: 2, wantEstimate: 700,
+			rounds: []results.CapacityRound{{Round: 1, Rate: 0, FailedAt: 620}, {Round: 2, Rate: 750, FailedAt: 980}, {Round: 3, Rate: 650, FailedAt: 700}}},
+		{name: "no round found one", wantNotFound: 2, wantN: 0, wantEstimate: 0,
+			rounds: []results.CapacityRound{{Round: 1, Rate: 0, FailedAt: 620}, {Round: 2, Rate: 0, FailedAt: 500}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := capacityOf(tt.rounds, 0, results.Scenario{})
+			if c.NotFound != tt.wantNotFound || c.Rate.N != tt.wantN || c.Rate.Estimate != tt.wantEstimate {
+				t.Errorf("not found %d, rate %+v; want not found %d, n %d, estimate %v", c.NotFound, c.Rate, tt.wantNotFound, tt.wantN, tt.wantEstimate)
+			}
+			if c.Rate.Lo < 0 {
+				t.Errorf("interval %+v reaches below 0", c.Rate)
+			}
+		})
+	}
+}

@@ -373,6 +373,14 @@ func variantCaveats(v results.VariantCost, fitRates []float64) []string {
 			}
 			out = append(out, s+".")
 		}
+		if c.NotFound > 0 {
+			pron := "they are"
+			if c.NotFound == 1 {
+				pron = "it is"
+			}
+			out = append(out, fmt.Sprintf("%s: in %s the capacity search found no passing rate within its probes; %s left out of the capacity figure.",
+				v.Variant, plural(c.NotFound, "round"), pron))
+		}
 		if c.Unexplained > 0 {
 			out = append(out, fmt.Sprintf("%s: %s failed with neither process busy: not a server limit (each was probed again).", v.Variant, plural(c.Unexplained, "probe")))
 		}

@@ -180,6 +180,10 @@ type CapacityResult struct {
 	// Unexplained counts failing probes whose tail broke while neither
 	// the server nor the generator was busy: not a server limit.
 	Unexplained int `json:"unexplained"`
+	// NotFound counts rounds whose search found no passing rate within
+	// its probes: they are left out of Rate (a capacity of 0 is not what
+	// they showed) and the report says so.
+	NotFound int `json:"not_found,omitempty"`
 }
 
 // CapacityRound is one round's search.
