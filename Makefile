@@ -84,7 +84,7 @@ loadtest: build
 # each. A failing scenario does not stop the others; the target fails at
 # the end, naming it.
 TRADEOFFS := scenarios/store-latency.yaml scenarios/store-outage.yaml scenarios/revocation.yaml \
-             scenarios/scale-out.yaml scenarios/refresh-storm.yaml
+             scenarios/scale-out.yaml scenarios/refresh-storm.yaml scenarios/frontier.yaml scenarios/cluster.yaml
 loadtest-all: build
 	@failed=""; for s in scenarios/quick.yaml $(TRADEOFFS); do \
 		echo "== make loadtest SCENARIO=$$s"; \

@@ -54,7 +54,8 @@ func Example() {
 	fmt.Println("logout unsupported:", errors.Is(err, authbench.ErrUnsupported))
 	id, err = b.Authenticate(fresh)
 	fmt.Println("copied token after logout:", id.User, err)
-	fmt.Printf("%+v\n", b.Info())
+	info := b.Info()
+	fmt.Printf("%s: stateful %v, logout %s, revoke-user %s\n", info.Name, info.Stateful, info.Logout, info.RevokeUser)
 	// Output:
 	// login: user-42 until 03:19:05
 	//   accessToken Path=/ Max-Age=900 HttpOnly=true Secure=true SameSite=Strict=true
@@ -64,5 +65,5 @@ func Example() {
 	// refresh: user-42 until 03:35:05 <nil>
 	// logout unsupported: true
 	// copied token after logout: user-42 <nil>
-	// {Name:jwt Stateful:false Logout:only at expiry RevokeUser:unsupported}
+	// jwt: stateful false, logout only at expiry, revoke-user unsupported
 }

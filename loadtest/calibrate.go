@@ -34,7 +34,8 @@ const (
 // calibrateRates runs before a curve's first round: each variant, in
 // scenario order, is probed unthrottled at the current top rate (the
 // scenario's top rate at first), and a failing probe lowers the top rate
-// for it and every later variant. The scenario's rates are then scaled
+// for it and every later variant (a probe that failed on its tail alone
+// is repeated once first). The scenario's rates are then scaled
 // by the final top rate over the asked one, so every variant runs the
 // same rates and the rounds pair up. Rates only ever go down: the
 // scenario's rates are the most the curve offers.
@@ -51,6 +52,7 @@ func (r *runner) calibrateRates(ctx context.Context, live []*liveVariant) {
 	for _, lv := range live {
 		label := r.res.Variants[lv.vr].Label()
 		r.warm(ctx, lv, rate)
+		retried := false
 		for i := 0; i < calibrateProbes && ctx.Err() == nil; i++ {
 			r.prog.begin(label, "calibrate", 0, 0, sc.Duration.D(), rate)
 			// record: without it an attack keeps no metrics (a warm-up's),
@@ -67,6 +69,14 @@ func (r *runner) calibrateRates(ctx context.Context, live []*liveVariant) {
 				break
 			}
 			r.settle(lv)
+			if !retried && tailOnly(rate, st) {
+				// Only the tail broke, with every process below its limit
+				// and every request answered: on a shared VM one probe's
+				// hiccup, as often as a limit. Probe the same rate once
+				// more before scaling every rate down for it.
+				retried = true
+				continue
+			}
 			rate = next
 		}
 	}
@@ -127,6 +137,14 @@ func calibrationVerdict(p99 time.Duration, rate float64, pinned bool, st results
 	return len(bad) == 0, strings.Join(bad, "; "), math.Max(10, math.Round(next/10)*10)
 }
 
+// tailOnly reports whether a failed calibration probe at rate failed on
+// its latency tail alone: every request completed and succeeded, and
+// neither the server nor the generator was over calibrateMaxUtil.
+func tailOnly(rate float64, st results.Step) bool {
+	return st.All.Throughput >= capacityMinAchieved*rate && st.All.Success >= capacityMinSuccess &&
+		utilOf(st) <= calibrateMaxUtil && st.Generator.Utilisation <= calibrateMaxUtil && !st.GeneratorBound
+}
+
 // scaleRates multiplies rates by factor, rounded to 10 req/s; a rate
 // that rounding would merge into the one below it stays 10 above it, so
 // the curve keeps its distinct rates.
@@ -163,10 +181,14 @@ func fmtRates(xs []float64) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-// lastFailure names the probe that set the final top rate.
+// lastFailure names the probe that set the final top rate: the last
+// failing probe above it (rates only go down, so every failure above the
+// final top rate lowered it; one at it was a tail-only failure probed
+// again).
 func lastFailure(cal *results.RateCalibration) string {
+	top := slices.Max(cal.Rates)
 	for i := len(cal.Probes) - 1; i >= 0; i-- {
-		if p := cal.Probes[i]; !p.Pass {
+		if p := cal.Probes[i]; !p.Pass && p.Rate > top {
 			return fmt.Sprintf("%s at %.0f req/s: %s", p.Variant, p.Rate, p.Reason)
 		}
 	}

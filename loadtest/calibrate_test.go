@@ -96,3 +96,35 @@ func TestScaleRates(t *testing.T) {
 		})
 	}
 }
+
+func TestTailOnly(t *testing.T) {
+	ok := func(edit func(*results.Step)) results.Step {
+		st := results.Step{Rate: 3000}
+		st.All.Throughput, st.All.Success = 3000, 1
+		st.Server = &results.ProcessCost{Utilisation: 0.5}
+		st.Generator = results.GeneratorCost{Utilisation: 0.5, Cores: 1}
+		if edit != nil {
+			edit(&st)
+		}
+		return st
+	}
+	tests := []struct {
+		name string
+		st   results.Step
+		want bool
+	}{
+		{name: "everything answered, nobody busy", st: ok(nil), want: true},
+		{name: "fell short", st: ok(func(s *results.Step) { s.All.Throughput = 2500 }), want: false},
+		{name: "failures", st: ok(func(s *results.Step) { s.All.Success = 0.99 }), want: false},
+		{name: "server busy", st: ok(func(s *results.Step) { s.Server.Utilisation = 0.9 }), want: false},
+		{name: "generator busy", st: ok(func(s *results.Step) { s.Generator.Utilisation = 0.9 }), want: false},
+		{name: "generator bound", st: ok(func(s *results.Step) { s.GeneratorBound = true }), want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tailOnly(3000, tt.st); got != tt.want {
+				t.Errorf("tailOnly = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -590,8 +590,15 @@ func calibrationSentence(c *results.RateCalibration) string {
 			rates(c.Asked), len(c.Probes))
 	}
 	s := fmt.Sprintf("Rates: scaled ×%s to this machine before the first round (%s req/s instead of %s)", num(c.Factor, 2), rates(c.Rates), rates(c.Asked))
+	// The probe that set the rates is the last failing one above the
+	// final top rate: rates only go down, and a failure at the final rate
+	// was a tail-only one, probed again and passed.
+	top := math.Inf(1)
+	if len(c.Rates) > 0 {
+		top = slices.Max(c.Rates)
+	}
 	for i := len(c.Probes) - 1; i >= 0; i-- {
-		if p := c.Probes[i]; !p.Pass {
+		if p := c.Probes[i]; !p.Pass && p.Rate > top {
 			s += fmt.Sprintf(": at %s req/s %s did not keep up unthrottled (%s)", num(p.Rate, 0), p.Variant, p.Reason)
 			break
 		}

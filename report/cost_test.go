@@ -342,3 +342,39 @@ func TestCostHeadline(t *testing.T) {
 		t.Errorf("generator-bound: %d steps, %d capacity probes; want 0 and some", len(s.BoundSteps), len(s.BoundProbes))
 	}
 }
+
+func TestCalibrationSentence(t *testing.T) {
+	tests := []struct {
+		name string
+		cal  results.RateCalibration
+		want []string // fragments, in order
+	}{
+		{name: "as written",
+			cal:  results.RateCalibration{Asked: []float64{1000, 7000}, Rates: []float64{1000, 7000}, Factor: 1, Probes: []results.CalibrationProbe{{Variant: "jwt", Rate: 7000, Pass: true}}},
+			want: []string{"ran as written", "1 probes"}},
+		{name: "scaled: the probe above the final rate set it, not the repeated one at it",
+			cal: results.RateCalibration{Asked: []float64{1000, 7000}, Rates: []float64{350, 2450}, Factor: 0.35, Probes: []results.CalibrationProbe{
+				{Variant: "jwt", Rate: 3180, Reason: "GET /api/me p99 35ms > 25ms"},
+				{Variant: "jwt", Rate: 2450, Pass: true},
+				{Variant: "session", Rate: 2450, Reason: "GET /api/me p99 44ms > 25ms"},
+				{Variant: "session", Rate: 2450, Pass: true},
+			}},
+			want: []string{"scaled ×0.35", "350, 2450 req/s instead of 1000, 7000", "at 3180 req/s jwt did not keep up", "p99 35ms"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := calibrationSentence(&tt.cal)
+			rest := got
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("%q\nlacks %q (in order)", got, w)
+				}
+				rest = rest[i+len(w):]
+			}
+			if strings.Contains(got, "session did not") {
+				t.Errorf("%q names the repeated probe", got)
+			}
+		})
+	}
+}

@@ -419,7 +419,7 @@ func tickWindow(sec float64) string {
 // variant that broke its bound ringed in red. Nil when nothing to draw.
 func frontierChart(ps []frontierPoint) (*plot.Plot, error) {
 	floor := frontierFloor(ps)
-	p := newPlot("", "revocation window after logout (p99)", "marginal server+Redis CPU per request (µs)")
+	p := newPlot("", "revocation window after logout (p99)", "server+Redis µs per request")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = zeroLogTicks{floor}
 	var front plotter.XYs
