@@ -181,16 +181,10 @@ func fmtRates(xs []float64) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-// lastFailure names the probe that set the final top rate: the last
-// failing probe above it (rates only go down, so every failure above the
-// final top rate lowered it; one at it was a tail-only failure probed
-// again).
+// lastFailure names the probe that set the final top rate.
 func lastFailure(cal *results.RateCalibration) string {
-	top := slices.Max(cal.Rates)
-	for i := len(cal.Probes) - 1; i >= 0; i-- {
-		if p := cal.Probes[i]; !p.Pass && p.Rate > top {
-			return fmt.Sprintf("%s at %.0f req/s: %s", p.Variant, p.Rate, p.Reason)
-		}
+	if p, ok := cal.Decider(); ok {
+		return fmt.Sprintf("%s at %.0f req/s: %s", p.Variant, p.Rate, p.Reason)
 	}
 	return ""
 }

@@ -578,30 +578,14 @@ func costMethod(ca *results.CostAnalysis) []string {
 // calibrationSentence says how the curve's rates were fitted to the
 // machine before the first round, and which probe set them.
 func calibrationSentence(c *results.RateCalibration) string {
-	rates := func(xs []float64) string {
-		s := make([]string, len(xs))
-		for i, x := range xs {
-			s[i] = num(x, 0)
-		}
-		return strings.Join(s, ", ")
-	}
+	rates := rateList
 	if c.Factor >= 1 {
 		return fmt.Sprintf("Rates: the scenario's (%s req/s) ran as written: every variant kept up with the top rate unthrottled in a calibration probe (%d probes).",
 			rates(c.Asked), len(c.Probes))
 	}
 	s := fmt.Sprintf("Rates: scaled ×%s to this machine before the first round (%s req/s instead of %s)", num(c.Factor, 2), rates(c.Rates), rates(c.Asked))
-	// The probe that set the rates is the last failing one above the
-	// final top rate: rates only go down, and a failure at the final rate
-	// was a tail-only one, probed again and passed.
-	top := math.Inf(1)
-	if len(c.Rates) > 0 {
-		top = slices.Max(c.Rates)
-	}
-	for i := len(c.Probes) - 1; i >= 0; i-- {
-		if p := c.Probes[i]; !p.Pass && p.Rate > top {
-			s += fmt.Sprintf(": at %s req/s %s did not keep up unthrottled (%s)", num(p.Rate, 0), p.Variant, p.Reason)
-			break
-		}
+	if p, ok := c.Decider(); ok {
+		s += fmt.Sprintf(": at %s req/s %s did not keep up unthrottled (%s)", num(p.Rate, 0), p.Variant, p.Reason)
 	}
 	return s + "; the top rate must leave every server, the generator and Redis below 80 % of their cores, or the slope is fitted through a queue."
 }

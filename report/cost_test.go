@@ -359,7 +359,7 @@ func TestCalibrationSentence(t *testing.T) {
 				{Variant: "session", Rate: 2450, Reason: "GET /api/me p99 44ms > 25ms"},
 				{Variant: "session", Rate: 2450, Pass: true},
 			}},
-			want: []string{"scaled ×0.35", "350, 2450 req/s instead of 1000, 7000", "at 3180 req/s jwt did not keep up", "p99 35ms"}},
+			want: []string{"scaled ×0.35", "350 and 2450 req/s instead of 1000 and 7000", "at 3180 req/s jwt did not keep up", "p99 35ms"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

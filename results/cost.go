@@ -1,6 +1,10 @@
 package results
 
-import "time"
+import (
+	"math"
+	"slices"
+	"time"
+)
 
 // This file holds the figures schema v2 added: the cost curve of every
 // variant (marginal CPU per request with its confidence interval, idle
@@ -56,6 +60,23 @@ type RateCalibration struct {
 	Factor float64   `json:"factor"`
 	// Probes are the calibration probes, in the order they ran.
 	Probes []CalibrationProbe `json:"probes"`
+}
+
+// Decider is the probe that set the rates: the last failing probe above
+// the final top rate (rates only go down, so every failure above it
+// lowered them; a failure at it was a tail-only one, probed again and
+// passed). ok is false when no probe lowered the rates.
+func (c *RateCalibration) Decider() (p CalibrationProbe, ok bool) {
+	top := math.Inf(1)
+	if len(c.Rates) > 0 {
+		top = slices.Max(c.Rates)
+	}
+	for i := len(c.Probes) - 1; i >= 0; i-- {
+		if p := c.Probes[i]; !p.Pass && p.Rate > top {
+			return p, true
+		}
+	}
+	return CalibrationProbe{}, false
 }
 
 // CalibrationProbe is one calibration probe: a variant at one rate,

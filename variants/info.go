@@ -27,15 +27,3 @@ func (v Variant) Info(b authbench.Backend, cfg Config) authbench.Info {
 	info.Colour, info.Marker = v.Colour, v.Marker
 	return info
 }
-
-// Described wraps b so that its Info is v.Info(b, cfg).
-func (v Variant) Described(b authbench.Backend, cfg Config) authbench.Backend {
-	return described{Backend: b, info: v.Info(b, cfg)}
-}
-
-type described struct {
-	authbench.Backend
-	info authbench.Info
-}
-
-func (d described) Info() authbench.Info { return d.info }

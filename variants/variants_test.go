@@ -59,11 +59,11 @@ func TestEveryVariant(t *testing.T) {
 			if got := [2]string{lo.String(), ru.String()}; got != wantBounds[v.Name] {
 				t.Errorf("Bounds = %q, want %q", got, wantBounds[v.Name])
 			}
-			info := v.Described(b, cfg).Info()
+			info := v.Info(b, cfg)
 			if info.Name != v.Name || info.LogoutBound == nil || *info.LogoutBound != lo ||
 				info.RevokeUserBound == nil || *info.RevokeUserBound != ru ||
 				info.Colour != v.Colour || info.Marker != v.Marker || info.Store != v.Store.String() {
-				t.Errorf("Described(...).Info() = %+v, want the registry's facts", info)
+				t.Errorf("Info(b, cfg) = %+v, want the registry's facts", info)
 			}
 			rec := httptest.NewRecorder()
 			if _, err := b.Login(rec, httptest.NewRequest(http.MethodPost, "/auth/login", nil), "alice"); err != nil {

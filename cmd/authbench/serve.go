@@ -218,12 +218,12 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "redis: %s, key prefix %q\n", r.Label(), r.Prefix)
 	}
 
-	backend, err := newBackend(c, rdb, caching)
+	backend, info, err := newBackend(c, rdb, caching)
 	if err != nil {
 		return err
 	}
 	var h http.Handler
-	h, err = server.New(server.Config{Backend: backend, Users: users, AdminToken: c.adminToken, RefreshInterval: c.refreshInterval, Log: log})
+	h, err = server.New(server.Config{Backend: backend, Info: &info, Users: users, AdminToken: c.adminToken, RefreshInterval: c.refreshInterval, Log: log})
 	if err != nil {
 		return err
 	}
@@ -282,13 +282,14 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// newBackend builds the backend c names through the variant registry;
-// rdb is nil for the variants without a Redis, caching for those that do
-// not read through the client-side cache.
-func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client) (authbench.Backend, error) {
+// newBackend builds the backend c names through the variant registry,
+// and the Info GET /info answers for it (its own with the registry's
+// facts); rdb is nil for the variants without a Redis, caching for those
+// that do not read through the client-side cache.
+func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client) (authbench.Backend, authbench.Info, error) {
 	v, err := variants.Lookup(c.backend)
 	if err != nil {
-		return nil, err
+		return nil, authbench.Info{}, err
 	}
 	cfg := variants.Config{
 		Issuer: c.issuer, Audience: c.audience,
@@ -299,7 +300,7 @@ func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client)
 	if c.sessionKeyFile != "" {
 		b, err := os.ReadFile(c.sessionKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("--session-key-file: %w", err)
+			return nil, authbench.Info{}, fmt.Errorf("--session-key-file: %w", err)
 		}
 		cfg.HashKey = []byte(strings.TrimRight(string(b), "\r\n"))
 	}
@@ -310,14 +311,14 @@ func newBackend(c serveConfig, rdb redis.UniversalClient, caching *redis.Client)
 			cfg.Keys, err = jwtauth.GenerateKeys(c.alg)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--alg %s: %w", c.alg, err)
+			return nil, authbench.Info{}, fmt.Errorf("--alg %s: %w", c.alg, err)
 		}
 	}
 	b, err := v.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, authbench.Info{}, err
 	}
-	return v.Described(b, cfg), nil
+	return b, v.Info(b, cfg), nil
 }
 
 // debugRuntimePath is the route --debug-runtime adds.
