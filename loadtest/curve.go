@@ -53,7 +53,7 @@ type CapacitySpec struct {
 	// Default 6.
 	Probes int `yaml:"probes" json:"probes"`
 	// P99 is the highest GET /api/me p99 a passing probe may have; it
-	// must exceed the quota's throttling period (10 ms), which alone
+	// must exceed the quota's throttling period (quotaPeriodFor), which alone
 	// can delay a request that long. Default 25ms.
 	P99 Duration `yaml:"p99" json:"p99"`
 	// Timeout is the per-request timeout while probing: an overloaded
@@ -68,8 +68,8 @@ type CapacitySpec struct {
 const (
 	capacityMinAchieved = 0.99
 	capacityMinSuccess  = 0.999
-	// quotaPeriod is the CFS period the quota is expressed in.
-	quotaPeriod = 10 * time.Millisecond
+	// minQuota is the kernel's smallest CFS quota per period.
+	minQuota = time.Millisecond
 )
 
 func (s *Scenario) curveDefaults() {
@@ -127,8 +127,8 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 		if q.Probes < 2 {
 			bad("$.curve.capacity.probes", "curve.capacity.probes: %d: want at least 2", q.Probes)
 		}
-		if q.P99 <= Duration(quotaPeriod) {
-			bad("$.curve.capacity.p99", "curve.capacity.p99: %s: want more than the quota period (%s), which alone can delay a request that long", q.P99.D(), quotaPeriod)
+		if q.Quota > 0 && q.P99 <= Duration(quotaPeriodFor(q.Quota)) {
+			bad("$.curve.capacity.p99", "curve.capacity.p99: %s: want more than the quota period (%s), which alone can delay a request that long", q.P99.D(), quotaPeriodFor(q.Quota))
 		}
 		if q.Timeout <= 0 {
 			bad("$.curve.capacity.timeout", "curve.capacity.timeout: must be positive")

@@ -22,6 +22,7 @@ func environment() results.Environment {
 		GitCommit:  "unknown",
 	}
 	e.Hostname, _ = os.Hostname()
+	e.CPUIdle = cpuIdle()
 	if k := kernelRelease(); k != "" {
 		e.Kernel = k
 	}
@@ -44,4 +45,27 @@ func cpuModel() string {
 		}
 	}
 	return "unknown"
+}
+
+// cpuIdle reads the cpuidle driver and governor from sysfs, and the
+// haltpoll driver's polling window where it is loaded; "" where sysfs
+// has none of them (not Linux, or no cpuidle).
+func cpuIdle() string {
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	const dir = "/sys/devices/system/cpu/cpuidle/"
+	drv, gov := read(dir+"current_driver"), read(dir+"current_governor")
+	if drv == "" && gov == "" {
+		return ""
+	}
+	s := drv + "/" + gov
+	if ns := read("/sys/module/haltpoll/parameters/guest_halt_poll_ns"); ns != "" && drv == "haltpoll" {
+		s += ", guest_halt_poll_ns=" + ns
+	}
+	return s
 }

@@ -3,10 +3,12 @@ package loadtest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cpuQuota is a cgroup holding a variant's server processes, whose CPU
@@ -21,6 +23,8 @@ type cpuQuota struct {
 	v2  bool
 	// mechanism names what is written, for the results.
 	mechanism string
+	// period is the CFS period of the last set.
+	period time.Duration
 }
 
 // cgroupRoots are where the cpu controller is looked for: the v1 cpu
@@ -66,10 +70,6 @@ func newCPUQuota(name string) (*cpuQuota, error) {
 				errs = append(errs, fmt.Errorf("%s: cpu controller not enabled for children: %w", root.dir, err))
 				continue
 			}
-		} else if err := os.WriteFile(filepath.Join(dir, "cpu.cfs_period_us"), []byte(strconv.Itoa(int(quotaPeriod.Microseconds()))), 0); err != nil {
-			_ = os.Remove(dir)
-			errs = append(errs, err)
-			continue
 		}
 		return q, nil
 	}
@@ -81,25 +81,50 @@ func (q *cpuQuota) add(pid int) error {
 	return os.WriteFile(filepath.Join(q.dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0)
 }
 
-// set limits the group to share of one core per quotaPeriod.
+// quotaPeriodFor is the CFS period a quota of share of one core is
+// expressed in: the shortest whose quota is still the kernel's 1 ms
+// minimum, within [1 ms, 1 s]. A throttled server waits out the rest of
+// its period, so a short period makes the quota behave like a slower
+// core; with the kernel's default 100 ms (or the 10 ms used before),
+// a quarter core spends 7.5 ms of every 10 frozen and an open-loop
+// queue builds behind it long before the quota is used up: the
+// capacity at a p99 SLO then measures the throttling, not the server.
+func quotaPeriodFor(share float64) time.Duration {
+	if share <= 0 {
+		return time.Second
+	}
+	p := time.Duration(math.Ceil(float64(minQuota) / share))
+	return min(max(p, time.Millisecond), time.Second)
+}
+
+// set limits the group to share of one core, over quotaPeriodFor(share).
 func (q *cpuQuota) set(share float64) error {
-	us := int(share * float64(quotaPeriod.Microseconds()))
-	if us < 1000 {
+	period := quotaPeriodFor(share)
+	us := int(math.Round(share * float64(period.Microseconds())))
+	if us < int(minQuota.Microseconds()) {
 		// The kernel refuses quotas under 1 ms.
-		return fmt.Errorf("quota %g of a %v period is %d µs, under the kernel's 1 ms minimum", share, quotaPeriod, us)
+		return fmt.Errorf("quota %g of a %v period is %d µs, under the kernel's 1 ms minimum", share, period, us)
 	}
+	q.period = period
 	if q.v2 {
-		q.mechanism = fmt.Sprintf("cgroup v2 cpu.max=%q", fmt.Sprintf("%d %d", us, quotaPeriod.Microseconds()))
-		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("%d %d", us, quotaPeriod.Microseconds())), 0)
+		q.mechanism = fmt.Sprintf("cgroup v2 cpu.max=%q", fmt.Sprintf("%d %d", us, period.Microseconds()))
+		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("%d %d", us, period.Microseconds())), 0)
 	}
-	q.mechanism = fmt.Sprintf("cgroup v1 cpu.cfs_quota_us=%d cpu.cfs_period_us=%d", us, quotaPeriod.Microseconds())
+	q.mechanism = fmt.Sprintf("cgroup v1 cpu.cfs_quota_us=%d cpu.cfs_period_us=%d", us, period.Microseconds())
+	// The quota first: lifted, any period is accepted.
+	if err := os.WriteFile(filepath.Join(q.dir, "cpu.cfs_quota_us"), []byte("-1"), 0); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(q.dir, "cpu.cfs_period_us"), []byte(strconv.Itoa(int(period.Microseconds()))), 0); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(q.dir, "cpu.cfs_quota_us"), []byte(strconv.Itoa(us)), 0)
 }
 
 // clear lifts the limit.
 func (q *cpuQuota) clear() error {
 	if q.v2 {
-		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("max %d", quotaPeriod.Microseconds())), 0)
+		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("max %d", max(q.period, time.Millisecond).Microseconds())), 0)
 	}
 	return os.WriteFile(filepath.Join(q.dir, "cpu.cfs_quota_us"), []byte("-1"), 0)
 }

@@ -306,7 +306,11 @@ func environment(s *Summary) []line {
 			add(true, "%s: %d of %d logins failed (first: %s)", v.Variant, v.Logins.Failures, v.Logins.Users, v.Logins.FirstError)
 		}
 	}
-	add(false, "Machine: %s, %d cores (GOMAXPROCS %d), %s, kernel %s, %s, host %s, commit %s.", e.CPUModel, e.Cores, e.GOMAXPROCS, e.OS, e.Kernel, e.GoVersion, e.Hostname, e.GitCommit)
+	idle := ""
+	if e.CPUIdle != "" {
+		idle = ", cpuidle " + e.CPUIdle
+	}
+	add(false, "Machine: %s, %d cores (GOMAXPROCS %d), %s, kernel %s%s, %s, host %s, commit %s.", e.CPUModel, e.Cores, e.GOMAXPROCS, e.OS, e.Kernel, idle, e.GoVersion, e.Hostname, e.GitCommit)
 	add(false, "Run: %s to %s (%s).", r.Started.UTC().Format(time.RFC3339), r.Finished.UTC().Format(time.RFC3339), r.Finished.Sub(r.Started).Round(time.Second))
 	redis := fmt.Sprintf("Redis: %s (kind %s, version %s)", r.Redis.Label, r.Redis.Kind, r.Redis.Version)
 	add(false, "%s.", redis)

@@ -31,8 +31,12 @@ var ErrNoFigureMarkers = errors.New("README has no " + FiguresBegin + " … " + 
 func ReadmeFigures(r *results.Results, reportLink string) string {
 	var b strings.Builder
 	e := r.Environment
+	kernel := e.Kernel
+	if e.CPUIdle != "" {
+		kernel += " (cpuidle " + e.CPUIdle + ")"
+	}
 	fmt.Fprintf(&b, "Measured on %s, %d cores, kernel %s, %s, %s (%s wall time), commit %s; [the report](%s) has every figure.\n\n",
-		e.CPUModel, e.Cores, e.Kernel, e.GoVersion, r.Started.UTC().Format("2006-01-02"), r.Finished.Sub(r.Started).Round(1e9), e.GitCommit, reportLink)
+		e.CPUModel, e.Cores, kernel, e.GoVersion, r.Started.UTC().Format("2006-01-02"), r.Finished.Sub(r.Started).Round(1e9), e.GitCommit, reportLink)
 	ca := r.Cost
 	if ca == nil {
 		b.WriteString("This run has no cost curve: no figures to show.\n")

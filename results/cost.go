@@ -98,7 +98,7 @@ type CapacityMethod struct {
 	// the search then ran against the whole server core.
 	Quota float64 `json:"quota"`
 	// QuotaMechanism names how the quota was applied ("cgroup v1
-	// cpu.cfs_quota_us=1250 cpu.cfs_period_us=10000"), or why not.
+	// cpu.cfs_quota_us=1000 cpu.cfs_period_us=8000"), or why not.
 	QuotaMechanism string `json:"quota_mechanism"`
 	// Probe is each probe's duration.
 	Probe time.Duration `json:"probe_ns"`

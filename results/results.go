@@ -103,8 +103,16 @@ type Environment struct {
 	GoVersion  string `json:"go_version"` // runtime.Version
 	OS         string `json:"os"`         // runtime.GOOS/GOARCH
 	Kernel     string `json:"kernel"`     // uname release
-	Hostname   string `json:"hostname"`
-	GitCommit  string `json:"git_commit"` // git rev-parse --short HEAD, or "unknown"
+	// CPUIdle is the kernel's cpuidle driver and governor, with the
+	// guest halt-polling window where the haltpoll driver runs (a VM):
+	// "haltpoll/haltpoll, guest_halt_poll_ns=0". A server that sleeps
+	// between requests pays for every wake-up, and on a VM whose idle
+	// CPU halts at once each one is a VM exit: the per-request CPU of
+	// an open-loop run depends on it (README, "What holds across
+	// machines"). Empty where unknown.
+	CPUIdle   string `json:"cpu_idle,omitempty"`
+	Hostname  string `json:"hostname"`
+	GitCommit string `json:"git_commit"` // git rev-parse --short HEAD, or "unknown"
 }
 
 // RedisInfo describes the Redis the stateful variants used.

@@ -70,10 +70,17 @@ function request()
   return reqs[i]
 end
 LUA
-  mkdir -p "$cg"; echo 10000 >"$cg/cpu.cfs_period_us"; echo "$spid" >"$cg/cgroup.procs"
+  mkdir -p "$cg"; echo "$spid" >"$cg/cgroup.procs"
   taskset -c 0 wrk -t1 -c32 -d1s -s "$tmp/rotate.lua" "http://127.0.0.1:$port/api/me" >/dev/null # warm-up
   for q in 1 "$QUOTA"; do
-    if [ "$q" = 1 ]; then echo -1 >"$cg/cpu.cfs_quota_us"; else echo "$(python3 -c "print(int($q*10000))")" >"$cg/cpu.cfs_quota_us"; fi
+    # The period as the suite's (loadtest/quota.go quotaPeriodFor): the
+    # shortest whose quota is the kernel's 1 ms minimum.
+    echo -1 >"$cg/cpu.cfs_quota_us"
+    if [ "$q" != 1 ]; then
+      period=$(python3 -c "import math; print(min(max(math.ceil(1000/$q), 1000), 1000000))")
+      echo "$period" >"$cg/cpu.cfs_period_us"
+      echo "$(python3 -c "print(round($q*$period))")" >"$cg/cpu.cfs_quota_us"
+    fi
     c0=$(cpu_ns "$spid")
     out=$(taskset -c 0 wrk -t1 -c32 -d"$DURATION" -s "$tmp/rotate.lua" "http://127.0.0.1:$port/api/me")
     c1=$(cpu_ns "$spid")
