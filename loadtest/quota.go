@@ -23,8 +23,6 @@ type cpuQuota struct {
 	v2  bool
 	// mechanism names what is written, for the results.
 	mechanism string
-	// period is the CFS period of the last set.
-	period time.Duration
 }
 
 // cgroupRoots are where the cpu controller is looked for: the v1 cpu
@@ -105,7 +103,6 @@ func (q *cpuQuota) set(share float64) error {
 		// The kernel refuses quotas under 1 ms.
 		return fmt.Errorf("quota %g of a %v period is %d µs, under the kernel's 1 ms minimum", share, period, us)
 	}
-	q.period = period
 	if q.v2 {
 		q.mechanism = fmt.Sprintf("cgroup v2 cpu.max=%q", fmt.Sprintf("%d %d", us, period.Microseconds()))
 		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("%d %d", us, period.Microseconds())), 0)
@@ -124,7 +121,8 @@ func (q *cpuQuota) set(share float64) error {
 // clear lifts the limit.
 func (q *cpuQuota) clear() error {
 	if q.v2 {
-		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte(fmt.Sprintf("max %d", max(q.period, time.Millisecond).Microseconds())), 0)
+		return os.WriteFile(filepath.Join(q.dir, "cpu.max"), []byte("max"), 0) // the period is left as set
+
 	}
 	return os.WriteFile(filepath.Join(q.dir, "cpu.cfs_quota_us"), []byte("-1"), 0)
 }

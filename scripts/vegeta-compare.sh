@@ -6,11 +6,10 @@
 # TRIALS steps of "authbench loadtest --target", both pinned to CPU 0 and
 # sending the same traffic: GET /api/me, USERS users' cookies in turn.
 # vegeta writes its results to a file and is reported afterwards, so no
-# second process shares the cores while it attacks. It prints, per rate,
-# each tool's achieved rate and GET /api/me p50 / p99 (median over the
-# trials, and the worst trial's p99): where the suite loses its tail at
-# a rate the CLI holds, the suite's generator, not the server, is the
-# limit. Loopback only. Needs root (taskset), go (to install the vegeta
+# second process shares the cores while it attacks. It prints, per rate
+# and trial, each tool's achieved rate and GET /api/me p50, p99 and max:
+# where the suite loses its tail at a rate the CLI holds, the suite's
+# generator, not the server, is the limit. Loopback only. Needs root (taskset), go (to install the vegeta
 # CLI once into $GOBIN or a temporary folder) and redis-server.
 #
 #   scripts/vegeta-compare.sh [variant]        default: jwt
@@ -26,44 +25,25 @@ BIN=${BIN:-bin/authbench}
 VEGETA_VERSION=$(awk '$1=="github.com/tsenart/vegeta/v12" {print $2}' go.mod)
 [ -x "$BIN" ] || { echo "vegeta-compare: $BIN missing (make build)" >&2; exit 2; }
 tmp=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. scripts/compare-lib.sh
+trap compare_cleanup EXIT
 vegeta=$(command -v vegeta || true)
 if [ -z "$vegeta" ]; then
   echo "vegeta-compare: installing the vegeta CLI $VEGETA_VERSION into $tmp" >&2
   GOBIN="$tmp" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
   vegeta="$tmp/vegeta"
 fi
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --logfile "$tmp/redis.log" --pidfile "$tmp/redis.pid"
-cleanup() {
-  if [ -n "${spid:-}" ]; then kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; fi
-  [ -f "$tmp/redis.pid" ] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
-  sleep 0.3 # redis-server writes its log as it exits
-  rm -rf "$tmp" || true
-}
-trap cleanup EXIT
-ncpu=$(nproc)
-srvcpu=$((ncpu - 1))
-port=$(free_port)
-base="http://127.0.0.1:$port"
-taskset -c "$srvcpu" "$BIN" serve --backend "$variant" --addr "127.0.0.1:$port" --bcrypt-cost 4 --users "$USERS" \
-  --redis-addr "127.0.0.1:$rport" >"$tmp/serve.log" 2>&1 &
-spid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_redis
+start_serve "$variant"
+write_cookies "$variant"
 # vegeta's targets: one GET /api/me per user with that user's cookies;
 # the CLI cycles through them in order, as the suite's users take turns.
 : >"$tmp/targets"
-for i in $(seq 0 $((USERS - 1))); do
-  cookie=""
-  if [ "$variant" != none ]; then
-    rm -f "$tmp/jar"
-    curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d "{\"username\":\"user-$i\",\"password\":\"password\"}" "$base/auth/login" >/dev/null
-    cookie=$(awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "}' "$tmp/jar")
-  fi
+while IFS= read -r cookie; do
   printf 'GET %s/api/me\n' "$base" >>"$tmp/targets"
   [ -z "$cookie" ] || printf 'Cookie: %s\n' "$cookie" >>"$tmp/targets"
   printf '\n' >>"$tmp/targets"
-done
+done <"$tmp/cookies"
 scenario() { # scenario RATE: one step of GET /api/me at RATE
   cat <<YAML
 name: vegeta-compare

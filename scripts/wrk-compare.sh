@@ -23,37 +23,22 @@ variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(none jwt jwt-blacklist session)
 command -v wrk >/dev/null || { echo "wrk-compare: wrk not installed (apt-get install wrk)" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "wrk-compare: $BIN missing (make build)" >&2; exit 2; }
-ncpu=$(nproc)
-srvcpu=$((ncpu - 1))
 tmp=$(mktemp -d)
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --logfile "$tmp/redis.log" --pidfile "$tmp/redis.pid"
+. scripts/compare-lib.sh
+start_redis
 cg=/sys/fs/cgroup/cpu/authbench-wrk-$$
 cleanup() {
-  [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
-  sleep 0.3
+  stop_serve
   rmdir "$cg" 2>/dev/null || true
-  [ -f "$tmp/redis.pid" ] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
-  rm -rf "$tmp"
+  compare_cleanup
 }
 trap cleanup EXIT
 cpu_ns() { awk '{s+=$1} END {print s}' /proc/"$1"/task/*/schedstat; }
 printf '%-14s %-6s %12s %14s\n' variant quota "req/s" "server µs/req"
 for v in "${variants[@]}"; do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  taskset -c "$srvcpu" "$BIN" serve --backend "$v" --addr "127.0.0.1:$port" --bcrypt-cost 4 --users "$USERS" \
-    --redis-addr "127.0.0.1:$rport" >"$tmp/serve-$v.log" 2>&1 &
-  spid=$!
-  for _ in $(seq 50); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  start_serve "$v"
   # One Cookie header line per user; the Lua hook sends them in turn.
-  : >"$tmp/cookies"
-  if [ "$v" != none ]; then
-    for i in $(seq 0 $((USERS - 1))); do
-      rm -f "$tmp/jar"
-      curl -s -c "$tmp/jar" -H 'Content-Type: application/json' -d "{\"username\":\"user-$i\",\"password\":\"password\"}" "127.0.0.1:$port/auth/login" >/dev/null
-      awk '$6=="accessToken"||$6=="session"{printf "%s%s=%s", sep, $6, $7; sep="; "} END {print ""}' "$tmp/jar" >>"$tmp/cookies"
-    done
-  fi
+  write_cookies "$v"
   # The requests are formatted once, in init, so the hook only hands out
   # a ready string: formatting per request makes wrk, not the server,
   # the bottleneck.
@@ -91,6 +76,6 @@ LUA
     printf '%-14s %-6s %12s %14.1f\n' "$v" "$q" "$rps" "$(python3 -c "print(($c1-$c0)/$n/1000)")"
   done
   echo "$$" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
-  kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
+  stop_serve
   rmdir "$cg" 2>/dev/null || true
 done
