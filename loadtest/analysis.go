@@ -59,9 +59,13 @@ func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound
 	rates := slices.Clone(sc.Rates)
 	slices.Sort(rates)
 	fit := rates[max(0, len(rates)-c.FitTop):]
+	steps := fmt.Sprintf("%v s steps", sc.Duration.D().Seconds())
+	if c.Interleave > 0 {
+		steps = fmt.Sprintf("the rates interleaved in %v blocks within one attack, about %v s each", c.Interleave.D(), sc.Duration.D().Seconds())
+	}
 	ca := &results.CostAnalysis{
-		Method: fmt.Sprintf("randomized interleaved trials: %d rounds, each running every variant once in a shuffled order over its rates in a shuffled order (%v s steps); marginal CPU = least-squares slope of CPU-seconds per second over achieved rate at the %d highest rates, 95 %% t interval; ratios = paired bootstrap over rounds (%d resamples, seed %d)",
-			sc.Repetitions, sc.Duration.D().Seconds(), len(fit), costResamples, c.Seed),
+		Method: fmt.Sprintf("randomized interleaved trials: %d rounds, each running every variant once in a shuffled order over its rates in a shuffled order (%s); marginal CPU = least-squares slope of CPU-seconds per second over achieved rate at the %d highest rates, rounds as blocks (each round its own level: the machine's drift), 95 %% t interval; ratios = paired bootstrap over rounds (%d resamples, seed %d)",
+			sc.Repetitions, steps, len(fit), costResamples, c.Seed),
 		Rounds: sc.Repetitions, Seed: c.Seed, FitRates: fit, Level: costLevel, Resamples: costResamples,
 	}
 	top := rates[len(rates)-1]
@@ -88,10 +92,12 @@ func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound
 	return ca
 }
 
-// costOf fits one variant's curve.
+// costOf fits one variant's curve: the marginal CPU is the blocked fit
+// (stats.FitLineBlocked) with the rounds as blocks.
 func costOf(v results.VariantResult, fit []float64, top float64, nRounds int) results.VariantCost {
 	vc := results.VariantCost{Variant: v.Label(), TopRate: top}
 	var xs, ys, rys, rxs []float64
+	var blocks, rblocks []int
 	byRound := map[int][2][]float64{}
 	var meAt []results.Latency
 	routesAt := map[string][]results.Latency{}
@@ -113,21 +119,24 @@ func costOf(v results.VariantResult, fit []float64, top float64, nRounds int) re
 			continue
 		}
 		x, y := st.All.Rate, st.Server.CPUSeconds/st.Wall.Seconds()
-		xs, ys = append(xs, x), append(ys, y)
+		xs, ys, blocks = append(xs, x), append(ys, y), append(blocks, st.Repetition)
 		p := byRound[st.Repetition]
 		byRound[st.Repetition] = [2][]float64{append(p[0], x), append(p[1], y)}
 		if st.Redis != nil {
 			rxs, rys = append(rxs, x), append(rys, st.Redis.CPUSeconds/st.Wall.Seconds())
+			rblocks = append(rblocks, st.Repetition)
 		}
 	}
-	if l, err := stats.FitLine(xs, ys, costLevel); err == nil {
+	// Rounds are the blocks of the design: each round's level is the
+	// machine's speed while it ran, not the cost of a request.
+	if l, err := stats.FitLineBlocked(xs, ys, blocks, costLevel); err == nil {
 		vc.ServerMarginal = &results.Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
 		vc.ServerIdle = &results.Interval{Estimate: l.Intercept, Lo: l.InterceptLo, Hi: l.InterceptHi, N: l.N}
 		vc.Fit = &results.FitInfo{N: l.N, R2: l.R2, Bends: l.Bends, Curvature: finite(l.Curvature)}
 	} else if len(v.Steps) > 0 {
 		vc.Error = "marginal CPU not fitted: " + err.Error()
 	}
-	if l, err := stats.FitLine(rxs, rys, costLevel); err == nil {
+	if l, err := stats.FitLineBlocked(rxs, rys, rblocks, costLevel); err == nil {
 		vc.RedisMarginal = &results.Interval{Estimate: l.Slope, Lo: l.SlopeLo, Hi: l.SlopeHi, N: l.N}
 	}
 	for rep := 1; rep <= nRounds; rep++ {

@@ -36,10 +36,23 @@ type Curve struct {
 	// one factor. Fixed rates fitted to one machine overload a slower
 	// one, and a slope fitted through a queue is not a cost.
 	Calibrate bool `yaml:"calibrate" json:"calibrate"`
+	// Interleave, when set, runs a variant's rates of a round as one
+	// attack whose rate changes every Interleave, the rates alternating
+	// in shuffled cycles until each has had about the scenario's
+	// duration (interleave.go): the machine's drift then lands on every
+	// rate alike instead of on whichever ran last. Each rate is still
+	// one step of the round. Zero: one step after another.
+	Interleave Duration `yaml:"interleave,omitempty" json:"interleave,omitempty"`
 	// Capacity searches, each round, the highest rate meeting an SLO;
 	// absent: no capacity search.
 	Capacity *CapacitySpec `yaml:"capacity,omitempty" json:"capacity,omitempty"`
 }
+
+// minInterleave is the shortest interleave block: the counters are read
+// at every block boundary (a few /proc files and two Redis INFO calls),
+// which must stay a small part of a block, and a block must hold enough
+// requests at the lowest rate to be more than a few.
+const minInterleave = 100 * time.Millisecond
 
 // CapacitySpec is the per-round capacity search of a curve.
 type CapacitySpec struct {
@@ -117,6 +130,20 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 	if c.FitTop < 3 || c.FitTop > len(s.Rates) {
 		bad("$.curve.fit_top", "curve.fit_top: %d: want 3 up to the number of rates (%d): a line through fewer than 3 rates has no confidence interval", c.FitTop, len(s.Rates))
 	}
+	if iv := c.Interleave.D(); iv != 0 {
+		switch {
+		case iv < minInterleave:
+			bad("$.curve.interleave", "curve.interleave: %s: want at least %s (the counters are read at every block boundary)", iv, minInterleave)
+		case iv > s.Duration.D()/2:
+			bad("$.curve.interleave", "curve.interleave: %s: want at most half the duration (%s), so that every rate gets two blocks or more", iv, s.Duration.D())
+		}
+		if s.Generators > 1 {
+			bad("$.curve.interleave", "curve.interleave: not with generators: %d (each generator's run is merged by its steps' raw results, which an interleaved step spreads over one attack)", s.Generators)
+		}
+		if s.Kind() == results.KindCluster {
+			bad("$.curve.interleave", "curve.interleave: not with a cluster scenario, whose steps carry every master's own counters")
+		}
+	}
 	if q := c.Capacity; q != nil {
 		if q.Quota <= 0 || q.Quota > 1 {
 			bad("$.curve.capacity.quota", "curve.capacity.quota: %g: want a share of one core in (0, 1]", q.Quota)
@@ -145,7 +172,8 @@ func shuffled[T any](rng *rand.Rand, xs []T) []T {
 
 // curveRound is the repetition body of a curve scenario: round rep runs
 // every variant once, in a shuffled order, each over its rates in a
-// shuffled order, then its capacity search.
+// shuffled order (or interleaved in one attack: Curve.Interleave), then
+// its capacity search.
 func (r *runner) curveRound(ctx context.Context) func(int, []*liveVariant) {
 	sc := r.sc
 	return func(rep int, live []*liveVariant) {
@@ -168,12 +196,16 @@ func (r *runner) curveRound(ctx context.Context) func(int, []*liveVariant) {
 			}
 			rates := shuffled(rng, sc.Rates)
 			r.warm(ctx, lv, rates[0])
-			for i, rate := range rates {
-				if ctx.Err() != nil {
-					return
+			vr := &r.res.Variants[lv.vr]
+			if sc.Curve.Interleave > 0 {
+				vr.Steps = append(vr.Steps, r.interleavedSteps(ctx, lv, rng, rep, len(vr.Steps)+1, done+1, total, rates)...)
+			} else {
+				for i, rate := range rates {
+					if ctx.Err() != nil {
+						return
+					}
+					vr.Steps = append(vr.Steps, r.step(ctx, lv, "rate", rep, len(vr.Steps)+1, total, rate, &attackOpts{progIndex: done + i + 1}))
 				}
-				st := r.step(ctx, lv, "rate", rep, len(r.res.Variants[lv.vr].Steps)+1, total, rate, &attackOpts{progIndex: done + i + 1})
-				r.res.Variants[lv.vr].Steps = append(r.res.Variants[lv.vr].Steps, st)
 			}
 			if sc.Curve.Capacity != nil && ctx.Err() == nil {
 				r.capacityRound(ctx, lv, rep)

@@ -137,6 +137,10 @@ backend: {bcrypt_cost: 4}
 		{name: "quota over one core", yaml: base + "curve: {capacity: {quota: 1.5}}\n", want: "curve.capacity.quota: 1.5"},
 		{name: "p99 inside the throttling period", yaml: base + "curve: {capacity: {p99: 5ms}}\n", want: "curve.capacity.p99: 5ms"},
 		{name: "with a search", yaml: base + "search: {start: 100, slo: {p99: 10ms}}\ncurve: {}\n", want: "search:"},
+		{name: "interleave", yaml: base + "curve: {interleave: 250ms}\n"},
+		{name: "interleave too short", yaml: base + "curve: {interleave: 50ms}\n", want: "curve.interleave: 50ms"},
+		{name: "interleave over half the duration", yaml: base + "curve: {interleave: 1500ms}\n", want: "curve.interleave: 1.5s"},
+		{name: "interleave with generators", yaml: base + "generators: 2\ncurve: {interleave: 250ms}\n", want: "curve.interleave: not with generators"},
 		{name: "repeated rate", yaml: strings.Replace(base, "800", "400", 1) + "curve: {fit_top: 3}\n", want: "distinct rates"},
 	}
 	for _, tt := range tests {

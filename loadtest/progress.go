@@ -128,6 +128,14 @@ func (p *progress) untrack() {
 	}
 }
 
+// relabel names the current step anew without starting it: the steps an
+// interleaved attack yields all end at once, after one begin.
+func (p *progress) relabel(variant, kind string, index, total int) {
+	p.mu.Lock()
+	p.label = stepLabel(variant, kind, index, total)
+	p.mu.Unlock()
+}
+
 func (p *progress) end(variant, kind string, st results.Step) {
 	if kind != "warm-up" {
 		p.mu.Lock()

@@ -25,7 +25,7 @@ func (s *Scenario) Record() results.Scenario {
 			SLO: results.SLO{P99: rd(q.SLO.P99), ErrorRate: q.SLO.ErrorRate}}
 	}
 	if c := s.Curve; c != nil {
-		rs.Curve = &results.Curve{FitTop: c.FitTop, Seed: c.Seed, Calibrate: c.Calibrate}
+		rs.Curve = &results.Curve{FitTop: c.FitTop, Seed: c.Seed, Calibrate: c.Calibrate, Interleave: rd(c.Interleave)}
 		if q := c.Capacity; q != nil {
 			rs.Curve.Capacity = &results.CapacitySpec{Quota: q.Quota, Probe: rd(q.Probe), Probes: q.Probes, P99: rd(q.P99), Timeout: rd(q.Timeout)}
 		}

@@ -742,6 +742,8 @@ type mark struct {
 	countOK  bool
 	redis    redisSnapshot
 	redisOK  bool
+	// gen is the generator's own CPU time when the counters were read.
+	gen time.Duration
 	// nodes are the cluster masters' own counters (store cluster), of
 	// which redis is the sum.
 	nodes    []redisSnapshot
@@ -751,6 +753,7 @@ type mark struct {
 // snapshot reads the servers' CPU and the counters of store's Redis (on
 // a cluster: every master's) into m.
 func (r *runner) snapshot(ctx context.Context, pids []int, store results.Store, m *mark) {
+	m.gen = selfCPU()
 	if len(pids) > 0 {
 		c, err := sumCPU(pids)
 		m.cpu, m.cpuOK = c, err == nil

@@ -16,7 +16,7 @@ func costSummary(w io.Writer, ca *results.CostAnalysis) {
 	if ca == nil {
 		return
 	}
-	fmt.Fprintf(w, "\ncost curve: %d rounds (variant and rate order shuffled each round, seed %d); marginal CPU fitted over %v req/s; 95 %% CIs\n", ca.Rounds, ca.Seed, ca.FitRates)
+	fmt.Fprintf(w, "\ncost curve: %d rounds (variant and rate order shuffled each round, seed %d); marginal CPU fitted over %v req/s, rounds as blocks; 95 %% CIs\n", ca.Rounds, ca.Seed, ca.FitRates)
 	if m := ca.Capacity; m != nil {
 		q := "no quota"
 		if m.Quota > 0 {

@@ -52,7 +52,7 @@ func TestReplaceFigures(t *testing.T) {
 	if _, err := ReplaceFigures([]byte("no markers"), "x"); !errors.Is(err, ErrNoFigureMarkers) {
 		t.Errorf("without markers: err %v, want ErrNoFigureMarkers", err)
 	}
-	if !strings.Contains(ReadmeFigures(fixture(t, "curve"), "r.md"), "| jwt | 4125 [4034–4216] | 24.1 [23.7–24.6] | 1 (reference) | 1 (reference) |") {
+	if !strings.Contains(ReadmeFigures(fixture(t, "curve"), "r.md"), "| jwt | 4125 [4034–4216] | 24.1 [23.9–24.4] | 1 (reference) | 1 (reference) |") {
 		t.Errorf("the curve fixture's figures lack jwt's row:\n%s", ReadmeFigures(fixture(t, "curve"), "r.md"))
 	}
 }

@@ -70,7 +70,7 @@ func TestSectionFindings(t *testing.T) {
 			name: "cluster: ratios to one Redis, spread over masters, outage matches the slot share", fixture: "cluster",
 			want: []string{
 				"session on the cluster: marginal server CPU 1.13× one Redis (95 % CI 1.12–1.13): significant.",
-				"| session | 38.5 [37.4–39.5] | 43.4 [42.1–44.6] | 1.13 [1.12–1.13] |",
+				"| session | 38.5 [37.4–39.6] | 43.4 [42.1–44.7] | 1.13 [1.12–1.13] |",
 				"session@cluster: its 1210173 commands spread over the 3 masters, 33.0% to 33.9% each.",
 				"33.8% of the users failed (338 of 1000), exactly those on it; every other user was served",
 				"(338 answers were 401: the restarted master came back empty)",

@@ -77,10 +77,13 @@ type BackendOptions struct {
 
 // Curve is a cost curve's fit and capacity search settings.
 type Curve struct {
-	FitTop    int           `json:"fit_top"`
-	Seed      uint64        `json:"seed"`
-	Calibrate bool          `json:"calibrate"`
-	Capacity  *CapacitySpec `json:"capacity,omitempty"`
+	FitTop    int    `json:"fit_top"`
+	Seed      uint64 `json:"seed"`
+	Calibrate bool   `json:"calibrate"`
+	// Interleave is the block length when the rates of a round ran
+	// interleaved in one attack; 0: one step after another.
+	Interleave Duration      `json:"interleave,omitempty"`
+	Capacity   *CapacitySpec `json:"capacity,omitempty"`
 }
 
 // CapacitySpec is the per-round capacity search of a curve.

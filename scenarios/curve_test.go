@@ -22,6 +22,7 @@ func TestQuickCurve(t *testing.T) {
 		s.Duration = loadtest.Duration(400 * time.Millisecond)
 		s.Repetitions = 2
 		s.Curve.FitTop = 3
+		s.Curve.Interleave = loadtest.Duration(100 * time.Millisecond) // 4 blocks per rate
 		s.Curve.Capacity.Probe = loadtest.Duration(500 * time.Millisecond)
 		s.Curve.Capacity.Probes = 2
 	})
@@ -67,6 +68,16 @@ func TestQuickCurve(t *testing.T) {
 				rates++
 				if st.Server == nil || st.Server.Counters == nil {
 					t.Errorf("%s step %d: no server CPU or counters", v.Variant, st.Index)
+				}
+				// Interleaved: a rate's step is its blocks, about the
+				// scenario's duration in all, and its achieved rate is
+				// over those blocks, not over the whole attack (which
+				// would read a third of the asked rate here).
+				if st.Wall < 300*time.Millisecond || st.Wall > 600*time.Millisecond {
+					t.Errorf("%s step %d at %v/s: blocks add up to %v, want about 400ms", v.Variant, st.Index, st.Rate, st.Wall)
+				}
+				if st.All.Rate < 0.5*st.Rate || st.All.Rate > 1.5*st.Rate {
+					t.Errorf("%s step %d: achieved %.0f/s of %v/s asked", v.Variant, st.Index, st.All.Rate, st.Rate)
 				}
 			case "capacity":
 				probes++

@@ -34,6 +34,9 @@ type Line struct {
 	Bends      bool
 	Curvature  float64
 	CurvatureP float64
+	// Blocks is the number of blocks of FitLineBlocked (0 for FitLine):
+	// the slope's interval then has N-Blocks-1 degrees of freedom.
+	Blocks int
 }
 
 // FitLine fits y = Intercept + Slope·x to the points (x[i], y[i]) by
@@ -133,4 +136,80 @@ func distinct(xs []float64) int {
 		seen[v] = struct{}{}
 	}
 	return len(seen)
+}
+
+// FitLineBlocked fits the line of FitLine to points measured in blocks
+// (block[i] names the block of point i): the slope and its interval are
+// the within-block estimate of a randomized block design, in which every
+// block has its own intercept and all share one slope. In the load-test
+// suite a block is a round of randomized interleaved trials: the
+// machine's speed drifts from round to round, which moves all of a
+// round's points together, and that drift is not the cost of a request.
+// The pooled line counts it as scatter around the line; the blocked fit
+// takes each round's level out first, so the slope rests on how CPU
+// moved with the rate inside each round.
+//
+// Slope is Σ(x−x̄ₖ)(y−ȳₖ) / Σ(x−x̄ₖ)² over every point, x̄ₖ and ȳₖ being
+// its block's means; its interval is Student-t with N−B−1 degrees of
+// freedom (B blocks), from the residuals around each block's own line.
+// Intercept is ȳ − Slope·x̄ (the blocks' mean intercept when each block
+// has the same x), and its interval is the pooled fit's width about it;
+// R2, ResidualSD and the curvature test are the pooled fit's. The pooled
+// fit's requirements apply (FitLine's errors); besides, a block design
+// needs some block with two distinct x (ErrNoSpread) and N−B−1 ≥ 1
+// (ErrTooFewPoints). With every point in one block it is FitLine.
+func FitLineBlocked(x, y []float64, block []int, level float64) (Line, error) {
+	if len(block) != len(x) {
+		return Line{}, fmt.Errorf("%w: x has %d values, block has %d", ErrLengthMismatch, len(x), len(block))
+	}
+	l, err := FitLine(x, y, level)
+	if err != nil {
+		return Line{}, err
+	}
+	type sums struct{ n, x, y float64 }
+	by := map[int]*sums{}
+	for i, k := range block {
+		s := by[k]
+		if s == nil {
+			s = &sums{}
+			by[k] = s
+		}
+		s.n++
+		s.x += x[i]
+		s.y += y[i]
+	}
+	nb := len(by)
+	if nb == 1 {
+		l.Blocks = 1
+		return l, nil
+	}
+	df := len(x) - nb - 1
+	if df < 1 {
+		return Line{}, fmt.Errorf("%w: %d points in %d blocks leave no degree of freedom for the slope's interval", ErrTooFewPoints, len(x), nb)
+	}
+	var sxx, sxy float64
+	for i, k := range block {
+		s := by[k]
+		dx, dy := x[i]-s.x/s.n, y[i]-s.y/s.n
+		sxx += dx * dx
+		sxy += dx * dy
+	}
+	if sxx == 0 {
+		return Line{}, fmt.Errorf("%w: no block has two distinct x values", ErrNoSpread)
+	}
+	b := sxy / sxx
+	var sse float64
+	for i, k := range block {
+		s := by[k]
+		e := (y[i] - s.y/s.n) - b*(x[i]-s.x/s.n)
+		sse += e * e
+	}
+	seB := math.Sqrt(sse/float64(df)) / math.Sqrt(sxx)
+	t := TQuantile((1+level)/2, df)
+	a := mean(y) - b*mean(x)
+	l.InterceptLo, l.InterceptHi = a-(l.Intercept-l.InterceptLo), a+(l.InterceptHi-l.Intercept)
+	l.Slope, l.Intercept = b, a
+	l.SlopeLo, l.SlopeHi = b-t*seB, b+t*seB
+	l.Blocks = nb
+	return l, nil
 }

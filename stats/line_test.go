@@ -202,3 +202,123 @@ func TestDistinct(t *testing.T) {
 		})
 	}
 }
+
+// roundsOf is the design of a curve run: rounds of the rates xs, each
+// round a block; it returns x, y and the blocks, y being slope·x plus a
+// per-round level drawn with spread drift plus N(0, sd²) noise.
+func roundsOf(xs []float64, rounds int, slope, intercept, drift, sd float64, seed uint64) (x, y []float64, block []int) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for r := range rounds {
+		level := drift * rng.NormFloat64()
+		for _, v := range xs {
+			x = append(x, v)
+			y = append(y, intercept+level+slope*v+sd*rng.NormFloat64())
+			block = append(block, r+1)
+		}
+	}
+	return x, y, block
+}
+
+func TestFitLineBlocked(t *testing.T) {
+	top := []float64{2000, 4000, 7000}
+	const slope, intercept = 50e-6, 0.02
+	tests := []struct {
+		name      string
+		drift, sd float64
+		// wantWidth: the blocked interval's width, at most this
+		// fraction of the pooled one's (1: no narrower required).
+		wantWidth float64
+	}{
+		// The rounds' levels differ and the rates inside a round lie
+		// on the line: the blocked slope is exact, the pooled one not.
+		{"drift only", 0.03, 0, 0},
+		// Drift much larger than the noise inside a round: the blocked
+		// interval is far narrower than the pooled one, and covers.
+		{"drift and noise", 0.03, 0.002, 0.5},
+		// No drift: both estimate the same thing; the blocked interval
+		// loses a few degrees of freedom, so it may be a little wider.
+		{"noise only", 0, 0.004, 1.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, y, block := roundsOf(top, 4, slope, intercept, tt.drift, tt.sd, 7)
+			pooled, err := FitLine(x, y, 0.95)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := FitLineBlocked(x, y, block, 0.95)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Blocks != 4 || got.N != 12 {
+				t.Errorf("Blocks, N = %d, %d, want 4, 12", got.Blocks, got.N)
+			}
+			if !(got.SlopeLo <= slope && slope <= got.SlopeHi) {
+				t.Errorf("blocked slope CI [%v, %v] misses the true %v", got.SlopeLo, got.SlopeHi, slope)
+			}
+			wb, wp := got.SlopeHi-got.SlopeLo, pooled.SlopeHi-pooled.SlopeLo
+			if tt.sd == 0 {
+				if !near(got.Slope, slope, 1e-9) || wb > 1e-9*slope {
+					t.Errorf("slope %v [%v, %v], want exactly %v", got.Slope, got.SlopeLo, got.SlopeHi, slope)
+				}
+				if wp <= 0 {
+					t.Errorf("pooled CI has no width, so the case tests nothing")
+				}
+			} else if wb > tt.wantWidth*wp {
+				t.Errorf("blocked CI width %.3g, want at most %.1f× the pooled %.3g", wb, tt.wantWidth, wp)
+			}
+			if m := got.Intercept + got.Slope*mean(x); !near(m, mean(y), 1e-9) {
+				t.Errorf("line misses the mean point: %v at mean x, mean y %v", m, mean(y))
+			}
+		})
+	}
+}
+
+// TestFitLineBlockedCoverage checks the blocked 95% interval covers the
+// true slope in 90–99% of 300 seeded runs of 4 drifting rounds.
+func TestFitLineBlockedCoverage(t *testing.T) {
+	const sims, slope = 300, 50e-6
+	in := 0
+	for seed := range uint64(sims) {
+		x, y, block := roundsOf([]float64{2000, 4000, 7000}, 4, slope, 0.02, 0.03, 0.003, 5000+seed)
+		got, err := FitLineBlocked(x, y, block, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SlopeLo <= slope && slope <= got.SlopeHi {
+			in++
+		}
+	}
+	if got := float64(in) / sims; got < 0.90 || got > 0.99 {
+		t.Errorf("coverage = %.3f, want 0.90–0.99", got)
+	}
+}
+
+func TestFitLineBlockedErrors(t *testing.T) {
+	x := []float64{1000, 2000, 4000, 1000, 2000, 4000}
+	y := []float64{0.05, 0.1, 0.2, 0.06, 0.11, 0.21}
+	tests := []struct {
+		name  string
+		x     []float64
+		block []int
+		want  error
+	}{
+		{"block labels short", x, []int{1, 1, 1}, ErrLengthMismatch},
+		{"every point its own block", x, []int{1, 2, 3, 4, 5, 6}, ErrTooFewPoints},
+		{"no block with two rates", []float64{1000, 1000, 2000, 2000, 4000, 4000}, []int{1, 1, 2, 2, 3, 3}, ErrNoSpread},
+		{"pooled fit refuses", x[:2], []int{1, 2}, ErrTooFewPoints},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FitLineBlocked(tt.x, y[:len(tt.x)], tt.block, 0.95)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	one, err := FitLineBlocked(x, y, []int{1, 1, 1, 1, 1, 1}, 0.95)
+	pooled, _ := FitLine(x, y, 0.95)
+	if err != nil || one.Slope != pooled.Slope || one.SlopeLo != pooled.SlopeLo || one.Blocks != 1 {
+		t.Errorf("one block: %+v, %v; want the pooled fit %+v", one, err, pooled)
+	}
+}
