@@ -177,8 +177,8 @@ func (r *runner) interleavedSteps(ctx context.Context, lv *liveVariant, rng *ran
 	}
 	var kept []*vegeta.Result
 	r.healProxy(label, index)
-	r.prog.begin(label, "rate", progIndex, total, du, slices.Max(rates))
-	fmt.Fprintf(r.log, "loadtest: %s: rates %s interleaved in %d blocks of %v (%d per rate)\n", label, rateList(rates), len(schedule), block, n)
+	r.prog.beginSpan(label, progIndex, len(rates), total, du,
+		fmt.Sprintf("rates %s req/s interleaved in %d blocks of %v (%d per rate)", rateList(rates), len(schedule), block, n))
 	opts := &attackOpts{
 		pacer: pacer, marks: marks, du: du,
 		onResult: func(_ string, res *vegeta.Result) { kept = append(kept, res) },

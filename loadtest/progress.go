@@ -128,8 +128,24 @@ func (p *progress) untrack() {
 	}
 }
 
+// beginSpan starts steps first … first+n-1 of total, run as one attack
+// of du (an interleaved curve's rates; what says what it runs). Each
+// step then ends on its own, after relabel.
+func (p *progress) beginSpan(variant string, first, n, total int, du time.Duration, what string) {
+	p.mu.Lock()
+	p.label, p.du = fmt.Sprintf("%s steps %d–%d/%d", variant, first, first+n-1, total), du
+	p.stepStart = p.now()
+	if p.total > 0 && p.done >= p.total {
+		p.total = p.done + n
+	}
+	p.mu.Unlock()
+	if !p.term {
+		fmt.Fprintf(p.w, "loadtest: %s: %s, %v\n", p.label, what, du)
+	}
+}
+
 // relabel names the current step anew without starting it: the steps an
-// interleaved attack yields all end at once, after one begin.
+// interleaved attack yields all end at once, after one beginSpan.
 func (p *progress) relabel(variant, kind string, index, total int) {
 	p.mu.Lock()
 	p.label = stepLabel(variant, kind, index, total)

@@ -80,3 +80,36 @@ func TestProgressOverall(t *testing.T) {
 		t.Errorf("plain output %q: want the plain lines and no overall progress", plain.String())
 	}
 }
+
+// TestProgressSpan: an interleaved attack begins once for its steps and
+// ends each on its own line, under its own number; the run's count
+// moves by one per step, and the time of the attack is spread over them.
+func TestProgressSpan(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
+	var w bytes.Buffer
+	p := newProgress(&w, false)
+	p.now = clk.now
+	p.plan(8)
+	p.beginSpan("jwt", 5, 4, 8, 8*time.Second, "rates 1000/2000/4000/7000 req/s interleaved in 32 blocks of 250ms (8 per rate)")
+	clk.advance(8 * time.Second)
+	for i := range 4 {
+		p.relabel("jwt", "rate", 5+i, 8)
+		p.end("jwt", "rate", results.Step{Rate: 1000})
+	}
+	out := w.String()
+	for _, want := range []string{
+		"loadtest: jwt steps 5–8/8: rates 1000/2000/4000/7000 req/s interleaved in 32 blocks of 250ms (8 per rate), 8s\n",
+		"loadtest: jwt step 5/8: 1000/s asked",
+		"loadtest: jwt step 8/8: 1000/s asked",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	p.mu.Lock()
+	done, spent := p.done, p.spent
+	p.mu.Unlock()
+	if done != 4 || spent != 8*time.Second {
+		t.Errorf("done %d, spent %v; want 4 steps in 8s", done, spent)
+	}
+}

@@ -56,9 +56,9 @@ func stripSteps(r *results.Results) []stripStep {
 }
 
 // latencySlices reads a raw file and returns, per slice of width w from
-// the first request's start, the p50 and p99 latency in ms (NaN for an
-// empty slice).
-func latencySlices(path string, w time.Duration) (p50, p99 []float64, err error) {
+// origin (zero: the first request's start), the p50 and p99 latency in
+// ms (NaN for an empty slice).
+func latencySlices(path string, w time.Duration, origin time.Time) (p50, p99 []float64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -84,6 +84,9 @@ func latencySlices(path string, w time.Duration) (p50, p99 []float64, err error)
 		return nil, nil, nil
 	}
 	t0 := slices.MinFunc(reqs, func(a, b req) int { return a.at.Compare(b.at) }).at
+	if !origin.IsZero() && !origin.After(t0) {
+		t0 = origin
+	}
 	var by [][]float64
 	for _, q := range reqs {
 		i := int(q.at.Sub(t0) / w)
@@ -119,13 +122,28 @@ func latencyStrips(dir string, r *results.Results) ([]Chart, error) {
 	lo, hi := math.Inf(1), 0.0
 	var w time.Duration
 	rate := 0.0
+	// An interleaved curve's step is its rate's blocks, spread over one
+	// attack of every rate: its strip spans the attack, with gaps where
+	// the other rates ran.
+	span := time.Duration(r.Scenario.Duration)
+	interleaved := r.Scenario.Curve != nil && r.Scenario.Curve.Interleave > 0
+	if interleaved {
+		span *= time.Duration(len(r.Scenario.Rates))
+	}
 	for _, s := range steps {
 		path := filepath.Join(dir, s.step.RawFile)
 		if _, err := os.Stat(path); err != nil {
 			continue // raw files not kept
 		}
-		w = stripWidth(time.Duration(r.Scenario.Duration))
-		p50, p99, err := latencySlices(path, w)
+		w = stripWidth(span)
+		if interleaved {
+			w = min(w, time.Duration(r.Scenario.Curve.Interleave)/5)
+		}
+		var origin time.Time
+		if interleaved {
+			origin = s.step.Started
+		}
+		p50, p99, err := latencySlices(path, w, origin)
 		if err != nil {
 			return nil, fmt.Errorf("chart %s: %w", name, err)
 		}
@@ -137,25 +155,34 @@ func latencyStrips(dir string, r *results.Results) ([]Chart, error) {
 		p.Y.Label.Text = s.label
 		st := variantStyle(r.Variants[slices.IndexFunc(r.Variants, func(v results.VariantResult) bool { return v.Label() == s.label })].Variant)
 		for k, ys := range [][]float64{p50, p99} {
+			// One line per run of non-empty slices: a gap is not drawn
+			// across.
+			var segs []plotter.XYs
 			var xys plotter.XYs
 			for i, y := range ys {
-				if !math.IsNaN(y) && y > 0 {
-					xys = append(xys, plotter.XY{X: (time.Duration(i)*w + w/2).Seconds(), Y: y})
-					lo, hi = math.Min(lo, y), math.Max(hi, y)
+				if math.IsNaN(y) || y <= 0 {
+					if len(xys) > 0 {
+						segs, xys = append(segs, xys), nil
+					}
+					continue
 				}
+				xys = append(xys, plotter.XY{X: (time.Duration(i)*w + w/2).Seconds(), Y: y})
+				lo, hi = math.Min(lo, y), math.Max(hi, y)
 			}
-			if len(xys) == 0 {
-				continue
+			if len(xys) > 0 {
+				segs = append(segs, xys)
 			}
-			l, err := plotter.NewLine(xys)
-			if err != nil {
-				return nil, fmt.Errorf("chart %s: %w", name, err)
+			for _, seg := range segs {
+				l, err := plotter.NewLine(seg)
+				if err != nil {
+					return nil, fmt.Errorf("chart %s: %w", name, err)
+				}
+				l.Color, l.Width = st.Colour, vg.Points(1.2)
+				if k == 1 {
+					l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+				}
+				p.Add(l)
 			}
-			l.Color, l.Width = st.Colour, vg.Points(1.2)
-			if k == 1 {
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-			}
-			p.Add(l)
 		}
 		rate = s.step.Rate
 		plots = append(plots, p)
@@ -175,9 +202,12 @@ func latencyStrips(dir string, r *results.Results) ([]Chart, error) {
 			}
 			return ts
 		})
-		p.X.Min, p.X.Max = 0, time.Duration(r.Scenario.Duration).Seconds()
+		p.X.Min, p.X.Max = 0, span.Seconds()
 		if i == len(plots)-1 {
 			p.X.Label.Text = "seconds into the step"
+			if interleaved {
+				p.X.Label.Text = "seconds into the interleaved attack"
+			}
 		} else {
 			// One labelled axis, under the last strip.
 			p.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
@@ -195,6 +225,9 @@ func latencyStrips(dir string, r *results.Results) ([]Chart, error) {
 		return nil, fmt.Errorf("chart %s: %w", name, err)
 	}
 	title := fmt.Sprintf("Latency over one step at %s req/s, per variant (ms, log scale; p50 solid, p99 dashed, per %v slice)", num(rate, 0), w)
+	if interleaved {
+		title = fmt.Sprintf("Latency over the %s req/s blocks of one interleaved attack, per variant (ms, log scale; p50 solid, p99 dashed, per %v slice; gaps: the other rates' blocks)", num(rate, 0), w)
+	}
 	return []Chart{{Name: name, Title: title, SVG: svg}}, nil
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -67,7 +68,7 @@ func TestLatencyStrips(t *testing.T) {
 	if !strings.Contains(string(md), "(chart-latency-over-time.svg)") {
 		t.Error("report.md does not link the strips")
 	}
-	p50, p99, err := latencySlices(filepath.Join(dir, r.Variants[0].Steps[len(r.Variants[0].Steps)-1].RawFile), stripWidth(du))
+	p50, p99, err := latencySlices(filepath.Join(dir, r.Variants[0].Steps[len(r.Variants[0].Steps)-1].RawFile), stripWidth(du), time.Time{})
 	if err != nil || len(p50) == 0 {
 		t.Fatalf("slices: %v, %d", err, len(p50))
 	}
@@ -101,4 +102,46 @@ func stripRun(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return dir
+}
+
+// TestLatencySlicesInterleaved: an interleaved step's raw file holds its
+// rate's blocks only; sliced from the attack's start, the slices before
+// its first block and between its blocks are empty (NaN), not shifted
+// to the front.
+func TestLatencySlicesInterleaved(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.gob")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := vegeta.NewEncoder(f)
+	start := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	for _, from := range []time.Duration{time.Second, 3 * time.Second} { // two 500 ms blocks
+		for i := range 100 {
+			at := from + time.Duration(i)*5*time.Millisecond
+			if err := enc.Encode(&vegeta.Result{Timestamp: start.Add(at), Latency: time.Millisecond, Code: 200}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.Close()
+	w := 100 * time.Millisecond
+	p50, _, err := latencySlices(path, w, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p50) != 35 {
+		t.Fatalf("%d slices, want 35 (to 3.5 s from the attack's start)", len(p50))
+	}
+	for i, y := range p50 {
+		inBlock := (i >= 10 && i < 15) || i >= 30
+		if inBlock == math.IsNaN(y) {
+			t.Errorf("slice %d (%.1f s): %v; want a figure only inside the blocks", i, float64(i)/10, y)
+		}
+	}
+	// Without an origin the first slice is the first request's.
+	if p50, _, _ := latencySlices(path, w, time.Time{}); len(p50) != 25 || math.IsNaN(p50[0]) {
+		t.Errorf("from the first request: %d slices, first %v; want 25, a figure", len(p50), p50[0])
+	}
 }
