@@ -157,6 +157,7 @@ func (p *progress) end(variant, kind string, st results.Step) {
 		p.mu.Lock()
 		p.done++
 		p.spent += p.now().Sub(p.stepStart)
+		p.stepStart = p.now() // the next step of a span starts here
 		p.mu.Unlock()
 	}
 	if kind == "warm-up" {
