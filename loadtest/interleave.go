@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/authbench/authbench/raw"
 	"github.com/authbench/authbench/results"
 )
 
@@ -154,7 +155,7 @@ type rateShare struct {
 	redisCPU float64
 	calls    map[string]uint64
 	redisOK  bool
-	results  []*vegeta.Result
+	results  []kept
 }
 
 // interleavedSteps runs one attack of lv whose rates alternate in blocks
@@ -175,13 +176,13 @@ func (r *runner) interleavedSteps(ctx context.Context, lv *liveVariant, rng *ran
 	for k := range marks {
 		marks[k] = &mark{at: time.Duration(k+1) * block}
 	}
-	var kept []*vegeta.Result
+	var ks []kept
 	r.healProxy(label, index)
 	r.prog.beginSpan(label, progIndex, len(rates), total, du,
 		fmt.Sprintf("rates %s req/s interleaved in %d blocks of %v (%d per rate)", rateList(rates), len(schedule), block, n))
 	opts := &attackOpts{
 		pacer: pacer, marks: marks, du: du,
-		onResult: func(_ string, res *vegeta.Result) { kept = append(kept, res) },
+		onResult: keepResults(&ks),
 	}
 	obs := r.drive(ctx, load{variant: label, pool: lv.pool, pids: lv.pids, store: lv.store, rate: slices.Max(rates), du: du, record: true}, opts)
 
@@ -213,14 +214,11 @@ func (r *runner) interleavedSteps(ctx context.Context, lv *liveVariant, rng *ran
 	}
 	// A request belongs to the window it was sent in: the same windows
 	// the counters were read over.
-	for _, res := range kept {
-		off := res.Timestamp.Sub(obs.started)
-		i := len(ws) - 1
-		for i > 0 && off < ws[i].from {
-			i--
-		}
+	for _, k := range ks {
+		off := k.res.Timestamp.Sub(obs.started)
+		i := max(0, sort.Search(len(ws), func(j int) bool { return ws[j].from > off })-1)
 		s := shares[ws[i].rate]
-		s.results = append(s.results, res)
+		s.results = append(s.results, k)
 	}
 
 	out := make([]results.Step, 0, len(rates))
@@ -238,9 +236,10 @@ func (r *runner) interleavedSteps(ctx context.Context, lv *liveVariant, rng *ran
 // step, with the raw results of its own requests.
 func (r *runner) shareStep(label string, rep, index int, rate float64, s *rateShare, obs *observation) results.Step {
 	m := newStepMetrics()
-	for _, res := range s.results {
-		route, _ := routeOf(res.URL)
-		m.add(route, res)
+	rs := make([]vegeta.Result, len(s.results))
+	for i, k := range s.results {
+		m.add(k.route, &k.res)
+		rs[i] = k.res
 	}
 	st := results.Step{
 		Kind: "rate", Repetition: rep, Index: index, Rate: rate, Duration: s.wall.Round(time.Millisecond),
@@ -267,17 +266,9 @@ func (r *runner) shareStep(label string, rep, index int, rate float64, s *rateSh
 		st.Generator.Utilisation = s.gen.Seconds() / (s.wall.Seconds() * float64(r.genCPUs))
 	}
 	st.GeneratorBound, st.GeneratorBoundReason = generatorBound(rate, s.wall, st)
-	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
-	rawName := filepath.Join("raw", fmt.Sprintf("%s-%02d-rate-r%d-%g.gob", name, index, rep, rate))
-	if f, err := os.Create(filepath.Join(r.dir, rawName)); err == nil {
-		enc := vegeta.NewEncoder(f)
-		for _, res := range s.results {
-			res.Headers = nil // cookies are per-run secrets and bulky
-			_ = enc.Encode(res)
-		}
-		if f.Close() == nil {
-			st.RawFile = rawName
-		}
+	name := rawFileName(label, st.Kind, rep, index, rate)
+	if raw.Write(filepath.Join(r.dir, name), rs) == nil {
+		st.RawFile = name
 	}
 	return st
 }

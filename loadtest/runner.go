@@ -682,8 +682,7 @@ func (r *runner) runRepetition(ctx context.Context, lv *liveVariant, rep int) {
 func (r *runner) step(ctx context.Context, lv *liveVariant, kind results.StepKind, rep, index, total int, rate float64, opts *attackOpts) results.Step {
 	vr := r.res.Variants[lv.vr]
 	label := vr.Label()
-	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
-	raw := filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", name, index, kind, rep, rate))
+	raw := rawFileName(label, kind, rep, index, rate)
 	r.healProxy(label, index)
 	du := r.sc.Duration.D()
 	if opts != nil && opts.du > 0 {
@@ -702,6 +701,13 @@ func (r *runner) step(ctx context.Context, lv *liveVariant, kind results.StepKin
 	}
 	r.prog.end(label, string(kind), st)
 	return st
+}
+
+// rawFileName is where a step's raw results go, relative to the run
+// folder.
+func rawFileName(label string, kind results.StepKind, rep, index int, rate float64) string {
+	name := strings.ReplaceAll(label, " (sticky)", "-sticky")
+	return filepath.Join("raw", fmt.Sprintf("%s-%02d-%s-r%d-%g.gob", name, index, kind, rep, rate))
 }
 
 // attackOpts are what a scenario kind adds to a plain constant-rate
