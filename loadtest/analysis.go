@@ -38,6 +38,9 @@ func (r *runner) analyzeCost() *results.CostAnalysis {
 	if q := r.sc.Curve.Capacity; q != nil {
 		ca.Capacity = &results.CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
 			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved}
+		if q.Saturate > 0 {
+			ca.Capacity.Saturate, ca.Capacity.Connections = q.Saturate.D(), q.Connections
+		}
 		if r.quotaNoted {
 			ca.Capacity.Quota = 0
 		}
@@ -74,6 +77,11 @@ func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound
 		if cr := rounds[v.Label()]; len(cr) > 0 {
 			vc.Capacity = capacityOf(cr, unexplained[v.Label()], sc)
 		}
+		conns := 0
+		if c.Capacity != nil {
+			conns = c.Capacity.Connections
+		}
+		vc.Saturation = saturationOf(v, conns)
 		if vc.Fit != nil && vc.Fit.Bends {
 			ca.Notes = append(ca.Notes, fmt.Sprintf("%s: CPU over rate bends across the fitted rates (curvature %+.0f %%): its marginal CPU is an average over them", v.Label(), 100*vc.Fit.Curvature))
 		}
@@ -308,6 +316,7 @@ func ratioOf(a, b results.VariantCost, seed uint64) results.Ratio {
 	if iv, err := stats.BootstrapPairedRatio(num, den, costLevel, costResamples, seed+1); err == nil {
 		out.Marginal = &results.Interval{Estimate: iv.Estimate, Lo: iv.Lo, Hi: iv.Hi, N: iv.N}
 	}
+	saturationRatios(&out, a.Saturation, b.Saturation, seed)
 	return out
 }
 

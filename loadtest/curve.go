@@ -73,7 +73,25 @@ type CapacitySpec struct {
 	// probe's backlog is dropped after it instead of lingering into the
 	// next probe. Default 1s.
 	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// Saturate, when set, runs a closed-loop probe that long each round
+	// before the search, under the same quota (saturation.go):
+	// Connections requests always in flight, as wrk drives a server, so
+	// the server never waits for work and its CPU per request holds no
+	// idle wake-ups. Zero: no such probe.
+	Saturate Duration `yaml:"saturate,omitempty" json:"saturate,omitempty"`
+	// Connections is the closed loop's requests in flight. Default 32,
+	// wrk's in scripts/wrk-compare.sh.
+	Connections int `yaml:"connections,omitempty" json:"connections,omitempty"`
 }
+
+// Bounds of the closed-loop probe: long enough that its start (the
+// connections opening) is a small part of it, short enough to stay one
+// probe among many; at most maxConnections requests in flight.
+const (
+	minSaturate    = 200 * time.Millisecond
+	maxSaturate    = time.Minute
+	maxConnections = 1024
+)
 
 // Capacity SLO thresholds besides the p99: a probe passes only when at
 // least this share of offered requests completed per second and this
@@ -106,6 +124,9 @@ func (s *Scenario) curveDefaults() {
 		}
 		defaultDur(&q.P99, 25*time.Millisecond)
 		defaultDur(&q.Timeout, time.Second)
+		if q.Saturate > 0 && q.Connections == 0 {
+			q.Connections = 32
+		}
 	}
 }
 
@@ -159,6 +180,17 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 		}
 		if q.Timeout <= 0 {
 			bad("$.curve.capacity.timeout", "curve.capacity.timeout: must be positive")
+		}
+		if d := q.Saturate.D(); d != 0 {
+			switch {
+			case d < minSaturate || d > maxSaturate:
+				bad("$.curve.capacity.saturate", "curve.capacity.saturate: %s: want %s up to %s (a closed-loop probe per variant and round)", d, minSaturate, maxSaturate)
+			case s.Kind() == results.KindCluster:
+				bad("$.curve.capacity.saturate", "curve.capacity.saturate: not with a cluster scenario, whose steps carry every master's own counters")
+			}
+		}
+		if q.Connections < 0 || q.Connections > maxConnections {
+			bad("$.curve.capacity.connections", "curve.capacity.connections: %d: want 1 up to %d requests in flight", q.Connections, maxConnections)
 		}
 	}
 }
@@ -323,6 +355,9 @@ func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	quota := r.applyQuota(lv, spec.Quota)
 	defer r.clearQuota(lv)
+	if spec.Saturate > 0 && ctx.Err() == nil {
+		r.saturate(ctx, lv, rep, quota)
+	}
 	guess := r.capacityGuess(lv, quota)
 	opts := &attackOpts{du: spec.Probe.D(), timeout: spec.Timeout.D()}
 	unexplained := 0

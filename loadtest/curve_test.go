@@ -142,6 +142,11 @@ backend: {bcrypt_cost: 4}
 		{name: "interleave over half the duration", yaml: base + "curve: {interleave: 1500ms}\n", want: "curve.interleave: 1.5s"},
 		{name: "interleave with generators", yaml: base + "generators: 2\ncurve: {interleave: 250ms}\n", want: "curve.interleave: not with generators"},
 		{name: "repeated rate", yaml: strings.Replace(base, "800", "400", 1) + "curve: {fit_top: 3}\n", want: "distinct rates"},
+		{name: "saturate", yaml: base + "curve: {capacity: {saturate: 1s}}\n"},
+		{name: "saturate too short", yaml: base + "curve: {capacity: {saturate: 50ms}}\n", want: "curve.capacity.saturate: 50ms"},
+		{name: "saturate too long", yaml: base + "curve: {capacity: {saturate: 2m}}\n", want: "curve.capacity.saturate: 2m0s"},
+		{name: "too many connections", yaml: base + "curve: {capacity: {saturate: 1s, connections: 5000}}\n", want: "curve.capacity.connections: 5000"},
+		{name: "negative connections", yaml: base + "curve: {capacity: {saturate: 1s, connections: -1}}\n", want: "curve.capacity.connections: -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +159,12 @@ backend: {bcrypt_cost: 4}
 				if c.FitTop != 3 || c.Seed != 1 || c.Capacity.Quota != 0.125 || c.Capacity.Probes != 6 || c.Capacity.P99.D() != 25*time.Millisecond {
 					t.Errorf("defaults: %+v %+v", c, c.Capacity)
 				}
+				if c.Capacity.Saturate != 0 || c.Capacity.Connections != 0 {
+					t.Errorf("defaults: saturate %v with %d connections, want no closed-loop probe unless asked", c.Capacity.Saturate.D(), c.Capacity.Connections)
+				}
+			}
+			if err == nil && tt.name == "saturate" && s.Curve.Capacity.Connections != 32 {
+				t.Errorf("saturate: %d connections, want 32 by default", s.Curve.Capacity.Connections)
 			}
 		})
 	}

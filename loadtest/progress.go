@@ -75,6 +75,8 @@ func stepLabel(variant, kind string, index, total int) string {
 		return variant + " warm-up"
 	case total > 0:
 		return fmt.Sprintf("%s step %d/%d", variant, index, total)
+	case kind == string(results.StepSaturation):
+		return fmt.Sprintf("%s saturation probe %d", variant, index)
 	default:
 		return fmt.Sprintf("%s probe %d", variant, index)
 	}
@@ -91,8 +93,17 @@ func (p *progress) begin(variant, kind string, index, total int, du time.Duratio
 	}
 	p.mu.Unlock()
 	if !p.term {
-		fmt.Fprintf(p.w, "loadtest: %s: %.0f req/s for %v\n", p.label, rate, du)
+		fmt.Fprintf(p.w, "loadtest: %s: %s for %v\n", p.label, askedText(rate), du)
 	}
+}
+
+// askedText is what a step asks: "4000 req/s", or "closed loop" for a
+// step that asks no rate (a saturation probe).
+func askedText(rate float64) string {
+	if rate == 0 {
+		return "closed loop"
+	}
+	return fmt.Sprintf("%.0f req/s", rate)
 }
 
 // track redraws the line every 200 ms from count until untrack.
@@ -166,8 +177,12 @@ func (p *progress) end(variant, kind string, st results.Step) {
 		}
 		return
 	}
-	line := fmt.Sprintf("loadtest: %s: %.0f/s asked, %.0f/s achieved, p99 %v, success %.2f%%",
-		p.label, st.Rate, st.All.Rate, st.All.Latency.P99.Round(time.Microsecond), 100*st.All.Success)
+	asked := fmt.Sprintf("%.0f/s asked", st.Rate)
+	if st.Rate == 0 {
+		asked = "closed loop"
+	}
+	line := fmt.Sprintf("loadtest: %s: %s, %.0f/s achieved, p99 %v, success %.2f%%",
+		p.label, asked, st.All.Rate, st.All.Latency.P99.Round(time.Microsecond), 100*st.All.Success)
 	if st.Server != nil {
 		line += fmt.Sprintf(", server %.1f µs/req", st.Server.CPUPerRequest*1e6)
 	}

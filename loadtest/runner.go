@@ -727,6 +727,10 @@ type attackOpts struct {
 	// progIndex, when set, is the step's number in the progress line
 	// (k of total), where the step index also counts other kinds' steps.
 	progIndex int
+	// closed, when set, makes the attack a closed loop: no pacer, this
+	// many workers, each sending its next request when its last one is
+	// answered (vegeta's rate 0 with a fixed worker pool).
+	closed int
 }
 
 // mark is one point in an attack; the fields after do are filled in.
@@ -876,21 +880,27 @@ func (r *runner) drive(ctx context.Context, l load, opts *attackOpts) observatio
 	if opts.timeout > 0 {
 		timeout = opts.timeout
 	}
-	atk := vegeta.NewAttacker(
-		vegeta.Client(r.client),
-		vegeta.MaxWorkers(maxW),
-		vegeta.MaxBody(0),
-		vegeta.KeepAlive(true),
-		vegeta.Timeout(timeout),
-	)
-	done := make(chan struct{})
-	var doneOnce sync.Once
-	stop := func() { doneOnce.Do(func() { close(done); atk.Stop() }) }
-	defer stop()
+	workers := []func(*vegeta.Attacker){vegeta.MaxWorkers(maxW)}
 	var pacer vegeta.Pacer = vegeta.Rate{Freq: int(math.Round(l.rate)), Per: time.Second}
 	if opts.pacer != nil {
 		pacer = opts.pacer
 	}
+	if opts.closed > 0 {
+		// A zero rate is vegeta's "as fast as the workers go"; with the
+		// pool started at its cap, no worker is ever added.
+		pacer = vegeta.Rate{}
+		workers = []func(*vegeta.Attacker){vegeta.Workers(uint64(opts.closed)), vegeta.MaxWorkers(uint64(opts.closed))}
+	}
+	atk := vegeta.NewAttacker(append(workers,
+		vegeta.Client(r.client),
+		vegeta.MaxBody(0),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(timeout),
+	)...)
+	done := make(chan struct{})
+	var doneOnce sync.Once
+	stop := func() { doneOnce.Do(func() { close(done); atk.Stop() }) }
+	defer stop()
 	// Marks run on their own goroutine so an action (cutting Redis) lands
 	// on time whatever the results loop is doing. An interrupted attack
 	// skips the remaining marks; whoever set an action undoes it.

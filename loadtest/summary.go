@@ -59,8 +59,12 @@ func Summary(w io.Writer, r *results.Results) {
 			}
 			// The step's number and its kind in columns of their own: "rate 3"
 			// in one cell read as a rate of 3.
-			fmt.Fprintf(tw, "%s\t%s#%d\t%s\t%d\t%.0f\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
-				v.Label(), dimOf(s), s.Index, s.Kind, s.Repetition, s.Rate, s.All.Rate,
+			asked := fmt.Sprintf("%.0f", s.Rate)
+			if s.Rate == 0 {
+				asked = "closed" // a saturation probe asks no rate
+			}
+			fmt.Fprintf(tw, "%s\t%s#%d\t%s\t%d\t%s\t%.0f\t%v\t%v\t%.2f%%\t%s\t%s\t%s\t%s\t\n",
+				v.Label(), dimOf(s), s.Index, s.Kind, s.Repetition, asked, s.All.Rate,
 				s.All.Latency.P50.Round(time.Microsecond), s.All.Latency.P99.Round(time.Microsecond),
 				100*s.All.Success, srv, rcpu, rcmd, gb)
 		}

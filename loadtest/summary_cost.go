@@ -63,6 +63,7 @@ func costSummary(w io.Writer, ca *results.CostAnalysis) {
 			ivPtr(v.ServerMarginal, 1e6, 1), ivPtr(v.RedisMarginal, 1e6, 1), idle, p50, p99, rc, rm)
 	}
 	tw.Flush()
+	saturationSummary(w, ca)
 	for _, n := range ca.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
@@ -88,4 +89,49 @@ func ratioFormat(iv results.Interval) string {
 		s += " ="
 	}
 	return s
+}
+
+// saturationSummary writes the closed-loop figures, when the run has
+// them: throughput under the quota, server and Redis CPU per request
+// with nothing idle in them, and the ratios to jwt.
+func saturationSummary(w io.Writer, ca *results.CostAnalysis) {
+	var rows []results.VariantCost
+	for _, v := range ca.Variants {
+		if v.Saturation != nil {
+			rows = append(rows, v)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	conns := rows[0].Saturation.Connections
+	q := "no quota"
+	if m := ca.Capacity; m != nil && m.Quota > 0 {
+		q = fmt.Sprintf("server held to %g of a core", m.Quota)
+	}
+	fmt.Fprintf(w, "saturation: closed loop of %d connections, %s: the cost of a request with no idle wake-ups in it\n", conns, q)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "variant\treq/s\tper core/s\tserver µs/req\tredis µs/req\treq/s ÷ jwt\tµs/req ÷ jwt\t")
+	for _, v := range rows {
+		s := v.Saturation
+		lb := ""
+		if s.Unsaturated > 0 {
+			lb = "≥ "
+		}
+		rt, rc := "-", "-"
+		for _, r := range v.Ratios {
+			if r.To != "jwt" {
+				continue
+			}
+			if r.Saturation != nil {
+				rt = ratioFormat(*r.Saturation)
+			}
+			if r.SaturatedCPU != nil {
+				rc = ratioFormat(*r.SaturatedCPU)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", v.Variant, lb+ivFormat(s.Throughput, 1, 0), lb+fmt.Sprintf("%.0f", s.PerCore.Estimate),
+			ivPtr(s.ServerCPU, 1e6, 1), ivPtr(s.RedisCPU, 1e6, 1), rt, rc)
+	}
+	tw.Flush()
 }

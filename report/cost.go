@@ -26,6 +26,12 @@ type costDoc struct {
 	// Headline is one row per variant; Findings the sentences under it.
 	Headline table
 	Findings []string
+	// SaturationTitle heads Saturation, the closed-loop figures, and
+	// SaturationFindings the sentences under it; an empty table when
+	// the run had no closed-loop probe.
+	SaturationTitle    string
+	Saturation         table
+	SaturationFindings []string
 	// Explain breaks the cost down into system terms; ExplainFindings
 	// say what each stateful variant pays over the reference.
 	Explain         table
@@ -188,13 +194,16 @@ func costDocument(s *Summary) *costDoc {
 	}
 	top := topRate(ca)
 	return &costDoc{
-		Headline:        costHeadline(ca, top),
-		Findings:        costFindings(ca),
-		Explain:         explainTable(ca, top),
-		ExplainFindings: explainFindings(s.R, ca),
-		RoutesTitle:     "Latency per route at " + num(top, 0) + " req/s",
-		Routes:          routeTable(ca),
-		Method:          costMethod(ca),
+		Headline:           costHeadline(ca, top),
+		Findings:           costFindings(ca),
+		SaturationTitle:    saturationTitle,
+		Saturation:         saturationTable(ca),
+		SaturationFindings: saturationFindings(ca),
+		Explain:            explainTable(ca, top),
+		ExplainFindings:    explainFindings(s.R, ca),
+		RoutesTitle:        "Latency per route at " + num(top, 0) + " req/s",
+		Routes:             routeTable(ca),
+		Method:             costMethod(ca),
 	}
 }
 
@@ -559,6 +568,9 @@ func costMethod(ca *results.CostAnalysis) []string {
 		}
 		out = append(out, s+".")
 	}
+	if s := saturationMethod(ca); s != "" {
+		out = append(out, s)
+	}
 	if c := ca.Calibration; c != nil {
 		out = append(out, calibrationSentence(c))
 	}
@@ -664,6 +676,10 @@ func ratioTable(ca *results.CostAnalysis) table {
 	lv := levelText(ca.Level)
 	t := table{Caption: "Every ratio, paired by round (" + lv + " CI; significant when it excludes 1).",
 		Head: []string{"variant", "to", "capacity ratio", "significant", "marginal CPU ratio", "significant"}}
+	sat := hasSaturation(ca)
+	if sat {
+		t.Head = append(t.Head, "saturated req/s ratio", "significant", "saturated CPU ratio", "significant")
+	}
 	sig := func(iv *results.Interval) string {
 		if iv == nil || iv.N == 0 {
 			return "—"
@@ -672,7 +688,11 @@ func ratioTable(ca *results.CostAnalysis) table {
 	}
 	for _, v := range ca.Variants {
 		for _, r := range v.Ratios {
-			t.Rows = append(t.Rows, []string{v.Variant, r.To, ratioCell(r.Capacity), sig(r.Capacity), ratioCell(r.Marginal), sig(r.Marginal)})
+			row := []string{v.Variant, r.To, ratioCell(r.Capacity), sig(r.Capacity), ratioCell(r.Marginal), sig(r.Marginal)}
+			if sat {
+				row = append(row, ratioCell(r.Saturation), sig(r.Saturation), ratioCell(r.SaturatedCPU), sig(r.SaturatedCPU))
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	return t
@@ -683,7 +703,7 @@ func costDetails(r *results.Results) []table {
 	var out []table
 	full := costTable(r.Cost, topRate(r.Cost))
 	full.Caption = "Every cost figure per variant. " + full.Caption
-	for _, t := range []table{full, capacityRoundTable(r.Cost), capacityProbeTable(r), ratioTable(r.Cost)} {
+	for _, t := range []table{full, capacityRoundTable(r.Cost), capacityProbeTable(r), saturationRoundTable(r.Cost), ratioTable(r.Cost)} {
 		if len(t.Rows) > 0 {
 			out = append(out, t)
 		}

@@ -268,6 +268,24 @@ func TestLoadCostErrors(t *testing.T) {
 		{name: "negative capacity", edit: func(r *results.Results) { r.Cost.Variants[1].Capacity.Rounds[0].Rate = -1 }, wantText: "cost.variants[1].capacity.rounds[0]"},
 		{name: "a variant the run does not have", edit: func(r *results.Results) { r.Cost.Variants[0].Variant = "paseto" }, wantText: "cost.variants[0].variant"},
 		{name: "no confidence level", edit: func(r *results.Results) { r.Cost.Level = 0 }, wantText: "cost.level"},
+		{name: "a saturation probe that asks a rate", edit: func(r *results.Results) {
+			for i, st := range r.Variants[1].Steps {
+				if st.Kind == results.StepSaturation {
+					r.Variants[1].Steps[i].Rate = 5000
+					return
+				}
+			}
+			panic("the curve fixture has no saturation step")
+		}, wantText: "variants[1].steps[4].rate"},
+		{name: "reversed saturated CPU interval", edit: func(r *results.Results) {
+			c := r.Cost.Variants[2].Saturation.ServerCPU
+			c.Lo, c.Hi = c.Hi, c.Lo
+		}, wantText: "cost.variants[2].saturation.server_cpu_s"},
+		{name: "saturation success above 1", edit: func(r *results.Results) { r.Cost.Variants[0].Saturation.Rounds[1].Success = 2 }, wantText: "cost.variants[0].saturation.rounds[1]"},
+		{name: "reversed saturated CPU ratio", edit: func(r *results.Results) {
+			c := r.Cost.Variants[3].Ratios[0].SaturatedCPU
+			c.Lo, c.Hi = c.Hi, c.Lo
+		}, wantText: "cost.variants[3].ratios[0].saturated_cpu"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,7 +71,8 @@ figcaption { font-weight: bold; }
 </body>
 </html>
 {{define "cost"}}<h2 id="cost">Headline</h2>
-{{template "table" .Cost.Headline}}{{template "list" .Cost.Findings}}<h3 id="explain">What explains the cost</h3>
+{{template "table" .Cost.Headline}}{{template "list" .Cost.Findings}}{{if .Cost.Saturation.Rows}}<h3 id="saturation">{{.Cost.SaturationTitle}}</h3>
+{{template "table" .Cost.Saturation}}{{template "list" .Cost.SaturationFindings}}{{end}}<h3 id="explain">What explains the cost</h3>
 {{template "table" .Cost.Explain}}{{template "list" .Cost.ExplainFindings}}<h3>{{.Cost.RoutesTitle}}</h3>
 {{template "table" .Cost.Routes}}<h3>How the cost was measured</h3>
 {{template "list" .Cost.Method}}<h2 id="at-rate">` + atRateTitle + `</h2>

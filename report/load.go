@@ -72,13 +72,15 @@ func check(r *results.Results) error {
 		for j, s := range v.Steps {
 			g := fmt.Sprintf("%s.steps[%d]", f, j)
 			switch {
-			case s.Kind != "rate" && s.Kind != "probe" && s.Kind != "capacity" && s.Kind != results.StepOutage:
-				return bad(g+".kind", "%q, want rate, probe, capacity or outage", s.Kind)
+			case s.Kind != "rate" && s.Kind != "probe" && s.Kind != "capacity" && s.Kind != results.StepSaturation && s.Kind != results.StepOutage:
+				return bad(g+".kind", "%q, want rate, probe, capacity, saturation or outage", s.Kind)
 			case s.Quota < 0 || s.Quota > 1:
 				return bad(g+".cpu_quota", "%g, want a share of one core, 0..1", s.Quota)
 			case s.Repetition < 1:
 				return bad(g+".repetition", "%d, want at least 1", s.Repetition)
-			case !(s.Rate > 0):
+			case s.Kind == results.StepSaturation && s.Rate != 0:
+				return bad(g+".rate", "%g, want 0: a saturation probe is a closed loop and asks no rate", s.Rate)
+			case s.Kind != results.StepSaturation && !(s.Rate > 0):
 				return bad(g+".rate", "%g, want a positive rate", s.Rate)
 			case s.All.Success < 0 || s.All.Success > 1:
 				return bad(g+".all.success", "%g, want 0..1", s.All.Success)
@@ -162,13 +164,34 @@ func checkCost(ca *results.CostAnalysis, labels map[string]bool, bad func(field,
 				}
 			}
 		}
+		if s := v.Saturation; s != nil {
+			g := f + ".saturation"
+			for _, iv := range []struct {
+				field string
+				iv    *results.Interval
+			}{{"throughput", &s.Throughput}, {"per_core", &s.PerCore}, {"server_cpu_s", s.ServerCPU}, {"redis_cpu_s", s.RedisCPU}} {
+				if err := interval(g+"."+iv.field, iv.iv); err != nil {
+					return err
+				}
+			}
+			if s.Connections < 0 || s.Unsaturated < 0 {
+				return bad(g, "negative count")
+			}
+			for j, r := range s.Rounds {
+				if r.Throughput < 0 || r.ServerCPU < 0 || r.RedisCPU < 0 || r.QuotaShare < 0 || r.Generator < 0 || r.Success < 0 || r.Success > 1 {
+					return bad(fmt.Sprintf("%s.rounds[%d]", g, j), "figure out of range")
+				}
+			}
+		}
 		for j, r := range v.Ratios {
 			g := fmt.Sprintf("%s.ratios[%d]", f, j)
-			if err := interval(g+".capacity", r.Capacity); err != nil {
-				return err
-			}
-			if err := interval(g+".marginal", r.Marginal); err != nil {
-				return err
+			for _, iv := range []struct {
+				field string
+				iv    *results.Interval
+			}{{"capacity", r.Capacity}, {"marginal", r.Marginal}, {"saturation", r.Saturation}, {"saturated_cpu", r.SaturatedCPU}} {
+				if err := interval(g+"."+iv.field, iv.iv); err != nil {
+					return err
+				}
 			}
 		}
 	}

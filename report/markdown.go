@@ -71,6 +71,11 @@ func mdCost(b *bytes.Buffer, d document) {
 	b.WriteString("## Headline\n\n")
 	mdTable(b, c.Headline)
 	list(c.Findings)
+	if len(c.Saturation.Rows) > 0 {
+		fmt.Fprintf(b, "### %s\n\n", c.SaturationTitle)
+		mdTable(b, c.Saturation)
+		list(c.SaturationFindings)
+	}
 	mdAnchor(b, anchorExplain)
 	b.WriteString("### What explains the cost\n\n")
 	mdTable(b, c.Explain)

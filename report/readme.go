@@ -25,7 +25,8 @@ var ErrNoFigureMarkers = errors.New("README has no " + FiguresBegin + " … " + 
 
 // ReadmeFigures is the block README shows for the run r: the machine
 // line, one table row per variant (capacity, marginal CPU and their
-// ratios to the reference, each with its interval), and what holds
+// ratios to the reference, each with its interval; the saturated CPU
+// per request and its ratio where the run has them), and what holds
 // across machines, in the verdict's words. reportLink is where the
 // run's report is, relative to README.
 func ReadmeFigures(r *results.Results, reportLink string) string {
@@ -47,6 +48,13 @@ func ReadmeFigures(r *results.Results, reportLink string) string {
 	if ref != "" {
 		head = append(head, "capacity ÷ "+ref+" ["+lv+" CI]", "marginal CPU ÷ "+ref+" ["+lv+" CI]")
 	}
+	sat := hasSaturation(ca)
+	if sat {
+		head = append(head, "saturated server µs/req ["+lv+" CI]")
+		if ref != "" {
+			head = append(head, "saturated µs/req ÷ "+ref+" ["+lv+" CI]")
+		}
+	}
 	t := table{Head: head}
 	for _, v := range ca.Variants {
 		capCell := "—"
@@ -62,6 +70,23 @@ func ReadmeFigures(r *results.Results, reportLink string) string {
 				row = append(row, ratioCell(rt.Capacity), ratioCell(rt.Marginal))
 			default:
 				row = append(row, "—", "—")
+			}
+		}
+		if sat {
+			cell := "—"
+			if s := v.Saturation; s != nil {
+				cell = ivCell(s.ServerCPU, 1e6, 1)
+			}
+			row = append(row, cell)
+			if ref != "" {
+				switch rt := ratioTo(v, ref); {
+				case v.Variant == ref:
+					row = append(row, "1 (reference)")
+				case rt != nil:
+					row = append(row, ratioCell(rt.SaturatedCPU))
+				default:
+					row = append(row, "—")
+				}
 			}
 		}
 		t.Rows = append(t.Rows, row)

@@ -165,6 +165,9 @@ func Summarise(r *results.Results) *Summary {
 			if st.Kind == results.StepOutage {
 				continue // a master stopped half-way: the cluster section's, no steady figure
 			}
+			if st.Kind == results.StepSaturation {
+				continue // a closed loop under the quota: the cost analysis's
+			}
 			if st.Kind == "capacity" {
 				// Probes under a CPU quota: the cost analysis's, never
 				// merged with the steps on a whole core.

@@ -108,6 +108,11 @@ type CapacityMethod struct {
 	P99         time.Duration `json:"p99_ns"`
 	MinSuccess  float64       `json:"min_success"`
 	MinAchieved float64       `json:"min_achieved"`
+	// Saturate is the closed-loop probe's duration each round, before
+	// the search; Connections the requests it keeps in flight. Zero
+	// when the run had no such probe.
+	Saturate    time.Duration `json:"saturate_ns,omitempty"`
+	Connections int           `json:"connections,omitempty"`
 }
 
 // Interval is an estimate with its confidence interval at
@@ -153,6 +158,9 @@ type VariantCost struct {
 	RoundMarginal []float64 `json:"round_marginal_cpu_s,omitempty"`
 	// Capacity is the capacity search's outcome; nil without a search.
 	Capacity *CapacityResult `json:"capacity,omitempty"`
+	// Saturation is the closed-loop probe's outcome under the same
+	// quota; nil in runs without one (and in files written before it).
+	Saturation *SaturationResult `json:"saturation,omitempty"`
 	// Me is the GET /api/me latency at the curve's top rate, median
 	// over rounds; Routes the same for every route.
 	Me     *Latency           `json:"me_latency,omitempty"`
@@ -222,6 +230,58 @@ type CapacityRound struct {
 	GeneratorBound bool `json:"generator_bound"`
 }
 
+// SaturationResult is what a variant's server did when it never ran
+// out of work: a closed loop (Connections requests always in flight, as
+// wrk drives it) against the server held to the capacity quota. Its CPU
+// per request is the cost of a request with no idle wake-ups in it: the
+// server sleeps only when the quota throttles it, not between requests.
+// Its throughput is the most the quota serves with no latency bound,
+// an upper end for the SLO capacity.
+type SaturationResult struct {
+	Connections int               `json:"connections"`
+	Rounds      []SaturationRound `json:"rounds"`
+	// Throughput is completed requests per second under the quota, mean
+	// over rounds with its t interval; PerCore is Throughput / quota.
+	Throughput Interval `json:"throughput"`
+	PerCore    Interval `json:"per_core"`
+	// ServerCPU and RedisCPU are CPU seconds per completed request,
+	// mean over rounds with their t intervals (Redis nil when
+	// unmeasured or when the variant sends it nothing).
+	ServerCPU *Interval `json:"server_cpu_s,omitempty"`
+	RedisCPU  *Interval `json:"redis_cpu_s,omitempty"`
+	// Unsaturated counts rounds in which the server used less than
+	// SaturatedShare of its quota: something else (the generator) ran
+	// out first, so that round's throughput is a lower bound and its CPU
+	// per request may still hold idle time.
+	Unsaturated int `json:"unsaturated,omitempty"`
+}
+
+// SaturatedShare is the share of its quota a server must use in a
+// closed-loop probe for the probe to count as saturating it.
+const SaturatedShare = 0.9
+
+// SaturationRound is one round's closed-loop probe.
+type SaturationRound struct {
+	Round int `json:"round"`
+	// Throughput is completed requests per second; Success their share
+	// of 2xx/3xx answers.
+	Throughput float64 `json:"throughput"`
+	Success    float64 `json:"success"`
+	// ServerCPU and RedisCPU are CPU seconds per completed request
+	// (RedisCPU 0: unmeasured).
+	ServerCPU float64 `json:"server_cpu_s"`
+	RedisCPU  float64 `json:"redis_cpu_s,omitempty"`
+	// QuotaShare is the server's CPU as a share of its quota (of one
+	// core without a quota); Generator the generator's CPU as a share of
+	// its cores.
+	QuotaShare float64 `json:"quota_share"`
+	Generator  float64 `json:"generator"`
+}
+
+// Saturated reports whether the server used at least SaturatedShare of
+// its quota in this round.
+func (s SaturationRound) Saturated() bool { return s.QuotaShare >= SaturatedShare }
+
 // Explain is what one request costs in system terms, per request at one
 // rate, from /proc/<pid>/io and the tasks' status, and Redis INFO.
 type Explain struct {
@@ -252,6 +312,10 @@ type Ratio struct {
 	// Nil when either side is missing.
 	Capacity *Interval `json:"capacity,omitempty"`
 	Marginal *Interval `json:"marginal,omitempty"`
+	// Saturation is saturated throughput(variant) / (reference);
+	// SaturatedCPU the same for CPU per request at saturation.
+	Saturation   *Interval `json:"saturation,omitempty"`
+	SaturatedCPU *Interval `json:"saturated_cpu,omitempty"`
 }
 
 // ProcCounters are a process's cumulative system counters, read at the

@@ -35,10 +35,11 @@ const (
 type StepKind string
 
 const (
-	StepRate     StepKind = "rate"     // one of the scenario's rates
-	StepProbe    StepKind = "probe"    // a max-rate search probe
-	StepCapacity StepKind = "capacity" // a cost curve's capacity probe
-	StepOutage   StepKind = "outage"   // the cluster kind's one-master outage
+	StepRate       StepKind = "rate"       // one of the scenario's rates
+	StepProbe      StepKind = "probe"      // a max-rate search probe
+	StepCapacity   StepKind = "capacity"   // a cost curve's capacity probe
+	StepSaturation StepKind = "saturation" // a cost curve's closed-loop probe (Rate 0: no asked rate)
+	StepOutage     StepKind = "outage"     // the cluster kind's one-master outage
 )
 
 // Routes are the request kinds a scenario sends; Step.Routes and

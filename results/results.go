@@ -365,8 +365,9 @@ type RedisMemory struct {
 
 // Step is one constant-rate attack and what it cost.
 type Step struct {
-	// Kind is "rate" (a scenario rate), "probe" (a max-rate search step)
-	// or "capacity" (a capacity probe of a cost curve).
+	// Kind is "rate" (a scenario rate), "probe" (a max-rate search step),
+	// "capacity" (a capacity probe of a cost curve) or "saturation" (its
+	// closed-loop probe, which asks no rate: Rate is 0).
 	Kind StepKind `json:"kind"`
 	// Repetition counts from 1.
 	Repetition int `json:"repetition"`

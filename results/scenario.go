@@ -93,6 +93,10 @@ type CapacitySpec struct {
 	Probes  int      `json:"probes"`
 	P99     Duration `json:"p99"`
 	Timeout Duration `json:"timeout"`
+	// Saturate is the closed-loop probe's duration (0: none) and
+	// Connections its requests in flight.
+	Saturate    Duration `json:"saturate,omitempty"`
+	Connections int      `json:"connections,omitempty"`
 }
 
 // StoreLatency lists the round trips added in front of Redis, one pass each.

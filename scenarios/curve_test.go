@@ -25,6 +25,7 @@ func TestQuickCurve(t *testing.T) {
 		s.Curve.Interleave = loadtest.Duration(100 * time.Millisecond) // 4 blocks per rate
 		s.Curve.Capacity.Probe = loadtest.Duration(500 * time.Millisecond)
 		s.Curve.Capacity.Probes = 2
+		s.Curve.Capacity.Saturate = loadtest.Duration(300 * time.Millisecond)
 	})
 	if res.Schema != results.Schema {
 		t.Errorf("schema %q, want %q", res.Schema, results.Schema)
@@ -61,9 +62,19 @@ func TestQuickCurve(t *testing.T) {
 		}
 	}
 	for _, v := range res.Variants {
-		rates, probes := 0, 0
-		for _, st := range v.Steps {
+		rates, probes, closed := 0, 0, 0
+		for i, st := range v.Steps {
 			switch st.Kind {
+			case results.StepSaturation:
+				// Each round's closed loop runs first under the quota,
+				// before that round's capacity probes.
+				closed++
+				if st.Rate != 0 || st.Server == nil || st.All.Requests == 0 || st.All.Success < 0.99 {
+					t.Errorf("%s saturation step %d: rate %v, server %+v, %d requests, success %v", v.Variant, st.Index, st.Rate, st.Server, st.All.Requests, st.All.Success)
+				}
+				if i+1 >= len(v.Steps) || v.Steps[i+1].Kind != "capacity" || v.Steps[i+1].Repetition != st.Repetition {
+					t.Errorf("%s saturation step %d is not followed by its round's capacity probes", v.Variant, st.Index)
+				}
 			case "rate":
 				rates++
 				if st.Server == nil || st.Server.Counters == nil {
@@ -86,8 +97,8 @@ func TestQuickCurve(t *testing.T) {
 				}
 			}
 		}
-		if rates != 6 || probes < 2 || probes > 2*2*2 { // an unexplained failure is probed twice
-			t.Errorf("%s: %d rate steps and %d probes, want 6 and 2..8", v.Variant, rates, probes)
+		if rates != 6 || probes < 2 || probes > 2*2*2 || closed != 2 { // an unexplained failure is probed twice
+			t.Errorf("%s: %d rate steps, %d probes and %d closed loops, want 6, 2..8 and 2", v.Variant, rates, probes, closed)
 		}
 	}
 	for _, vc := range ca.Variants {
@@ -97,12 +108,17 @@ func TestQuickCurve(t *testing.T) {
 		if vc.Capacity == nil || len(vc.Capacity.Rounds) != 2 {
 			t.Errorf("%s: capacity %+v, want 2 rounds", vc.Variant, vc.Capacity)
 		}
+		if s := vc.Saturation; s == nil || len(s.Rounds) != 2 || s.Throughput.Estimate <= 0 || s.ServerCPU == nil || s.ServerCPU.Estimate <= 0 || s.Connections != 32 {
+			t.Errorf("%s: saturation %+v, want 2 rounds of a closed loop of 32 with throughput and CPU", vc.Variant, s)
+		} else if (s.RedisCPU != nil) != (vc.Variant == "session") {
+			t.Errorf("%s: saturated Redis CPU %+v, want one only for session, which sends Redis commands", vc.Variant, s.RedisCPU)
+		}
 		if vc.Explain == nil || vc.Explain.ReadSyscalls <= 0 || vc.Me == nil {
 			t.Errorf("%s: explain %+v, me latency %v", vc.Variant, vc.Explain, vc.Me)
 		}
 		if vc.Variant == "session" {
-			if len(vc.Ratios) != 1 || vc.Ratios[0].To != "jwt" || vc.Ratios[0].Marginal == nil {
-				t.Errorf("session ratios %+v, want marginal ÷ jwt", vc.Ratios)
+			if len(vc.Ratios) != 1 || vc.Ratios[0].To != "jwt" || vc.Ratios[0].Marginal == nil || vc.Ratios[0].SaturatedCPU == nil || vc.Ratios[0].Saturation == nil {
+				t.Errorf("session ratios %+v, want marginal and saturated ÷ jwt", vc.Ratios)
 			}
 			if vc.RedisMarginal == nil || vc.Explain.RedisCommands < 0.5 {
 				t.Errorf("session: Redis marginal %+v, commands/req %v", vc.RedisMarginal, vc.Explain.RedisCommands)

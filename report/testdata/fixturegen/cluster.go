@@ -9,6 +9,7 @@ package main
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/authbench/authbench/loadtest"
@@ -47,6 +48,9 @@ func clusterRun() *results.Results {
 			continue
 		}
 		vc := base.Cost.Variants[indexOf(base, v.Variant)]
+		// A cluster scenario has no closed-loop probe (the runner refuses
+		// curve.capacity.saturate there).
+		v.Steps = slices.DeleteFunc(slices.Clone(v.Steps), func(st results.Step) bool { return st.Kind == results.StepSaturation })
 		if vc.Capacity != nil {
 			rounds[v.Variant] = vc.Capacity.Rounds
 		}
@@ -90,7 +94,9 @@ func clusterRun() *results.Results {
 	r.Notes = []string{synthetic}
 	ca := loadtest.AnalyzeCost(r, rounds, map[string]int{})
 	ca.Orders = base.Cost.Orders
-	ca.Capacity = base.Cost.Capacity
+	m := *base.Cost.Capacity
+	m.Saturate, m.Connections = 0, 0
+	ca.Capacity = &m
 	r.Cost = ca
 	return r
 }

@@ -71,7 +71,8 @@ func curveRun() *results.Results {
 	sc.Repetitions = 4
 	sc.Curve = &loadtest.Curve{FitTop: 3, Seed: 1, Capacity: &loadtest.CapacitySpec{
 		Quota: curveQuota, Probe: loadtest.Duration(2 * time.Second), Probes: curveProbes,
-		P99: loadtest.Duration(curveP99), Timeout: loadtest.Duration(time.Second)}}
+		P99: loadtest.Duration(curveP99), Timeout: loadtest.Duration(time.Second),
+		Saturate: loadtest.Duration(time.Second), Connections: 32}}
 	r := &results.Results{
 		Schema: results.Schema, RunID: "2026-11-29T101500Z-curve", Started: t0,
 		ScenarioFile: "scenarios/curve.yaml", Scenario: sc.Record(), Environment: env(), Kind: sc.Kind(),
@@ -114,6 +115,7 @@ func curveRun() *results.Results {
 				setLatency(&st, curveLatency(p, rate, noise))
 				vr.Steps = append(vr.Steps, st)
 			}
+			curveSaturation(m, vr, rep, &at)
 			cr, unx := curveCapacity(rng, noise, m, vr, rep, &at, rounds[m.name])
 			rounds[m.name] = append(rounds[m.name], cr)
 			unexplained[m.name] += unx
@@ -124,7 +126,7 @@ func curveRun() *results.Results {
 	ca.Orders = orders
 	ca.Capacity = &results.CapacityMethod{Quota: curveQuota,
 		QuotaMechanism: "cgroup v2 cpu.max=\"1250 10000\"", Probe: 2 * time.Second,
-		P99: curveP99, MinSuccess: 0.999, MinAchieved: 0.99}
+		P99: curveP99, MinSuccess: 0.999, MinAchieved: 0.99, Saturate: time.Second, Connections: 32}
 	r.Cost = ca
 	return r
 }
@@ -197,6 +199,38 @@ func setLatency(st *results.Step, l results.Latency) {
 		}
 		st.Routes[k] = m
 	}
+}
+
+// curveSaturation appends round rep's closed-loop probe of m under the
+// quota: the server busy to 99 % of it at 0.6× its open-loop marginal
+// CPU per request (no idle wake-ups), except where the generator runs
+// out (none's rounds 2 and 4), which then reach 1.5× the generator's
+// open-loop limit and leave the server short of saturation. Its noise
+// has its own seed, so the rest of the fixture draws what it drew
+// before this probe existed.
+func curveSaturation(m curveModel, vr *results.VariantResult, rep int, at *time.Time) {
+	rng := rand.New(rand.NewPCG(23, uint64(rep)))
+	noise := func(spread float64) float64 { return 1 + spread*(2*rng.Float64()-1) }
+	p := profileOf(m.name)
+	cpu := 0.6 * curveDrift[rep-1] * m.marginal * m.roundMul[rep-1] * noise(0.01)
+	tput := 0.99 * curveQuota / cpu
+	if g := m.genLimit[rep-1]; g > 0 {
+		tput = min(tput, 1.5*g)
+	}
+	st := stepFor(rng, p, results.StepSaturation, rep, len(vr.Steps)+1, tput, *at, true, time.Second)
+	st.Rate, st.Quota = 0, curveQuota
+	st.RawFile = fmt.Sprintf("raw/%s-%02d-saturation-r%d-0.gob", m.name, st.Index, rep)
+	*at = at.Add(1500 * time.Millisecond)
+	st.All.Rate, st.All.Throughput = tput, tput
+	st.Generator.Utilisation = 0.62
+	if m.genLimit[rep-1] > 0 {
+		st.Generator.Utilisation = 0.97
+	}
+	me := curveLatency(p, tput, noise)
+	me.P99 = time.Duration(12 * noise(0.1) * 1e6)
+	setLatency(&st, me)
+	curveCosts(&st, m, tput*cpu, 0.9*m.redis*tput*st.Wall.Seconds(), noise)
+	vr.Steps = append(vr.Steps, st)
 }
 
 // curveCapacity runs one round's capacity search of m under the quota
