@@ -134,7 +134,7 @@ func saturationFindings(ca *results.CostAnalysis) []string {
 			out = append(out, fmt.Sprintf("%s: %s µs per request saturated against %s µs marginal in the open loop: %s %% of the open-loop figure is the server going idle and waking up between requests.",
 				v.Variant, num(1e6*c, 1), num(1e6*m, 1), num(100*(1-c/m), 0)))
 		case c > v.ServerMarginal.Hi:
-			out = append(out, fmt.Sprintf("%s: %s µs per request saturated, above the open-loop marginal %s µs: under the quota the server pays for being throttled (a request cut off mid-way resumes with cold caches).",
+			out = append(out, fmt.Sprintf("%s: %s µs per request saturated, above the open-loop marginal %s µs: here running throttled under the quota costs more than waking up between requests, and the open-loop figure is the lower of the two.",
 				v.Variant, num(1e6*c, 1), num(1e6*m, 1)))
 		}
 		if s.Unsaturated > 0 {
