@@ -264,18 +264,12 @@ func capacityOf(rounds []results.CapacityRound, unexplained int, sc results.Scen
 		}
 		cr.GeneratorBound = cr.GeneratorBound || r.GeneratorBound
 	}
-	iv := results.Interval{Estimate: mean(xs), Lo: mean(xs), Hi: mean(xs), N: len(xs)}
-	if ci, err := stats.MeanCI(xs, costLevel); err == nil {
-		// A rate is not negative: a t interval over few, spread rounds
-		// can reach below 0, and its lower end is then 0.
-		iv = results.Interval{Estimate: ci.Estimate, Lo: max(0, ci.Lo), Hi: ci.Hi, N: ci.N}
-	}
-	cr.Rate = iv
-	q := 1.0
-	if sc.Curve != nil && sc.Curve.Capacity != nil && sc.Curve.Capacity.Quota > 0 {
+	cr.Rate = meanInterval(xs)
+	q := 0.0
+	if sc.Curve != nil && sc.Curve.Capacity != nil {
 		q = sc.Curve.Capacity.Quota
 	}
-	cr.PerCore = results.Interval{Estimate: iv.Estimate / q, Lo: iv.Lo / q, Hi: iv.Hi / q, N: iv.N}
+	cr.PerCore = perCore(cr.Rate, q)
 	return cr
 }
 

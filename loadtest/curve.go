@@ -325,10 +325,7 @@ func capacityVerdict(q CapacitySpec, quota float64, st results.Step) (probeOutco
 	if o.pass {
 		return o, ""
 	}
-	limit := 1.0
-	if quota > 0 {
-		limit = quota
-	}
+	limit := coreLimit(quota)
 	serverBusy := st.Server != nil && st.Server.Utilisation >= 0.85*limit
 	genBusy := st.GeneratorBound || st.Generator.Utilisation >= 0.85
 	switch {
@@ -411,10 +408,7 @@ func (r *runner) capacityGuess(lv *liveVariant, quota float64) float64 {
 		}
 	}
 	top := slices.Max(r.sc.Rates)
-	limit := quota
-	if limit == 0 {
-		limit = 1
-	}
+	limit := coreLimit(quota)
 	for i := len(v.Steps) - 1; i >= 0; i-- {
 		st := v.Steps[i]
 		if st.Kind == "rate" && st.Rate == top && st.Server != nil && st.Server.CPUPerRequest > 0 {

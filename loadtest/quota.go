@@ -193,3 +193,12 @@ func (r *runner) removeQuota(lv *liveVariant) {
 		delete(r.quotas, lv.vr)
 	}
 }
+
+// coreLimit is the share of one core a server held to quota may use:
+// the quota, or the whole core when none was applied (0).
+func coreLimit(quota float64) float64 {
+	if quota <= 0 {
+		return 1
+	}
+	return quota
+}

@@ -29,10 +29,7 @@ func (r *runner) saturate(ctx context.Context, lv *liveVariant, rep int, quota f
 	st.Quota = quota
 	vr.Steps = append(vr.Steps, st)
 	if st.Server != nil {
-		limit := quota
-		if limit <= 0 {
-			limit = 1
-		}
+		limit := coreLimit(quota)
 		note := ""
 		if st.Server.Utilisation/limit < results.SaturatedShare {
 			note = fmt.Sprintf(" (under %.0f %%: not saturated, so its throughput is a lower bound)", 100*results.SaturatedShare)
@@ -57,12 +54,8 @@ func saturationRounds(v results.VariantResult) []results.SaturationRound {
 		if st.Kind != results.StepSaturation || st.Interrupted || st.Server == nil || st.All.Requests == 0 || st.Wall <= 0 {
 			continue
 		}
-		limit := st.Quota
-		if limit <= 0 {
-			limit = 1
-		}
 		sr := results.SaturationRound{Round: st.Repetition, Throughput: st.All.Throughput, Success: st.All.Success,
-			ServerCPU: st.Server.CPUPerRequest, QuotaShare: st.Server.Utilisation / limit, Generator: st.Generator.Utilisation}
+			ServerCPU: st.Server.CPUPerRequest, QuotaShare: st.Server.Utilisation / coreLimit(st.Quota), Generator: st.Generator.Utilisation}
 		if st.Redis != nil && st.Redis.CommandsPerRequest >= minRedisCommands {
 			// Redis's own background work (INFO polls, cron) is not a
 			// cost of a variant that sends it nothing.
@@ -82,7 +75,7 @@ func saturationOf(v results.VariantResult, connections int) *results.SaturationR
 	if len(rounds) == 0 {
 		return nil
 	}
-	quota := 1.0
+	quota := 0.0
 	for _, st := range v.Steps {
 		if st.Kind == results.StepSaturation && st.Quota > 0 {
 			quota = st.Quota
@@ -100,7 +93,7 @@ func saturationOf(v results.VariantResult, connections int) *results.SaturationR
 		}
 	}
 	sr.Throughput = meanInterval(tput)
-	sr.PerCore = results.Interval{Estimate: sr.Throughput.Estimate / quota, Lo: sr.Throughput.Lo / quota, Hi: sr.Throughput.Hi / quota, N: sr.Throughput.N}
+	sr.PerCore = perCore(sr.Throughput, quota)
 	iv := meanInterval(srv)
 	sr.ServerCPU = &iv
 	if len(rds) == len(rounds) {
@@ -108,6 +101,12 @@ func saturationOf(v results.VariantResult, connections int) *results.SaturationR
 		sr.RedisCPU = &iv
 	}
 	return sr
+}
+
+// perCore scales a rate measured under quota to one whole core.
+func perCore(iv results.Interval, quota float64) results.Interval {
+	q := coreLimit(quota)
+	return results.Interval{Estimate: iv.Estimate / q, Lo: iv.Lo / q, Hi: iv.Hi / q, N: iv.N}
 }
 
 // meanInterval is the mean of xs with its t interval at costLevel,

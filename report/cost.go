@@ -120,6 +120,32 @@ func ratioPrec(iv results.Interval) int {
 	return 2
 }
 
+// refRatioCells are v's cells for the ratios pick chooses of its ratios
+// to ref: "1 (reference)" each for ref itself, "—" each when v has no
+// ratio to ref.
+func refRatioCells(v results.VariantCost, ref string, pick func(results.Ratio) []*results.Interval) []string {
+	n := len(pick(results.Ratio{}))
+	fill := func(s string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = s
+		}
+		return out
+	}
+	if v.Variant == ref {
+		return fill("1 (reference)")
+	}
+	r := ratioTo(v, ref)
+	if r == nil {
+		return fill("—")
+	}
+	var out []string
+	for _, iv := range pick(*r) {
+		out = append(out, ratioCell(iv))
+	}
+	return out
+}
+
 // ratioCell is a ratio with its interval: "0.96 [0.912–1.007]".
 func ratioCell(iv *results.Interval) string {
 	if iv == nil || iv.N == 0 {
@@ -257,13 +283,7 @@ func costTable(ca *results.CostAnalysis, top float64) table {
 		}
 		row := []string{v.Variant, capCell, perCore, ivCell(v.ServerMarginal, 1e6, 1), ivCell(v.RedisMarginal, 1e6, 2), idle, latPair(v.Me)}
 		if ref != "" {
-			if v.Variant == ref {
-				row = append(row, "1 (reference)", "1 (reference)")
-			} else if r := ratioTo(v, ref); r != nil {
-				row = append(row, ratioCell(r.Capacity), ratioCell(r.Marginal))
-			} else {
-				row = append(row, "—", "—")
-			}
+			row = append(row, refRatioCells(v, ref, func(r results.Ratio) []*results.Interval { return []*results.Interval{r.Capacity, r.Marginal} })...)
 		}
 		t.Rows = append(t.Rows, row)
 	}

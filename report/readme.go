@@ -63,14 +63,7 @@ func ReadmeFigures(r *results.Results, reportLink string) string {
 		}
 		row := []string{v.Variant, capCell, ivCell(v.ServerMarginal, 1e6, 1)}
 		if ref != "" {
-			switch rt := ratioTo(v, ref); {
-			case v.Variant == ref:
-				row = append(row, "1 (reference)", "1 (reference)")
-			case rt != nil:
-				row = append(row, ratioCell(rt.Capacity), ratioCell(rt.Marginal))
-			default:
-				row = append(row, "—", "—")
-			}
+			row = append(row, refRatioCells(v, ref, func(r results.Ratio) []*results.Interval { return []*results.Interval{r.Capacity, r.Marginal} })...)
 		}
 		if sat {
 			cell := "—"
@@ -79,14 +72,7 @@ func ReadmeFigures(r *results.Results, reportLink string) string {
 			}
 			row = append(row, cell)
 			if ref != "" {
-				switch rt := ratioTo(v, ref); {
-				case v.Variant == ref:
-					row = append(row, "1 (reference)")
-				case rt != nil:
-					row = append(row, ratioCell(rt.SaturatedCPU))
-				default:
-					row = append(row, "—")
-				}
+				row = append(row, refRatioCells(v, ref, func(r results.Ratio) []*results.Interval { return []*results.Interval{r.SaturatedCPU} })...)
 			}
 		}
 		t.Rows = append(t.Rows, row)

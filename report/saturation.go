@@ -84,13 +84,7 @@ func saturationTable(ca *results.CostAnalysis) table {
 		}
 		row := []string{v.Variant, tput, perCore, ivCell(s.ServerCPU, 1e6, 1), ivCell(s.RedisCPU, 1e6, 1), marg}
 		if ref != "" {
-			if v.Variant == ref {
-				row = append(row, "1 (reference)", "1 (reference)")
-			} else if r := ratioTo(v, ref); r != nil {
-				row = append(row, ratioCell(r.Saturation), ratioCell(r.SaturatedCPU))
-			} else {
-				row = append(row, "—", "—")
-			}
+			row = append(row, refRatioCells(v, ref, func(r results.Ratio) []*results.Interval { return []*results.Interval{r.Saturation, r.SaturatedCPU} })...)
 		}
 		t.Rows = append(t.Rows, row)
 	}
