@@ -76,6 +76,7 @@ func AnalyzeCost(res *results.Results, rounds map[string][]results.CapacityRound
 		vc := costOf(v, fit, top, sc.Repetitions)
 		if cr := rounds[v.Label()]; len(cr) > 0 {
 			vc.Capacity = capacityOf(cr, unexplained[v.Label()], sc)
+			quotaUseOf(vc.Capacity, v)
 		}
 		conns := 0
 		if c.Capacity != nil {
@@ -271,6 +272,41 @@ func capacityOf(rounds []results.CapacityRound, unexplained int, sc results.Scen
 	}
 	cr.PerCore = perCore(cr.Rate, q)
 	return cr
+}
+
+// quotaUseOf sets c's QuotaUse, Failed and Bursts from v's capacity
+// probes: what the server used of its quota at each round's capacity,
+// and how many failures were the quota running out in bursts.
+func quotaUseOf(c *results.CapacityResult, v results.VariantResult) {
+	at := map[int]float64{}
+	for _, r := range c.Rounds {
+		if r.Rate > 0 {
+			at[r.Round] = r.Rate
+		}
+	}
+	var use []float64
+	seen := map[int]bool{}
+	for _, st := range v.Steps {
+		if st.Kind != "capacity" || st.SLO == nil || st.Server == nil || st.Quota <= 0 {
+			continue
+		}
+		share := st.Server.Utilisation / st.Quota
+		if !st.SLO.Pass {
+			c.Failed++
+			if server, gen, throttled := whoWasBusy(st, st.Quota); throttled && !server && !gen {
+				c.Bursts++
+			}
+			continue
+		}
+		if rate, ok := at[st.Repetition]; ok && st.Rate == rate && !seen[st.Repetition] {
+			seen[st.Repetition] = true
+			use = append(use, share)
+		}
+	}
+	if len(use) > 0 {
+		iv := meanInterval(use)
+		c.QuotaUse = &iv
+	}
 }
 
 func mean(xs []float64) float64 {

@@ -154,3 +154,52 @@ func TestCapacityOfRoundsWithoutAPass(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotaUseOf: the server's share of its quota at each round's
+// capacity, and which failures were the quota running out in bursts.
+func TestQuotaUseOf(t *testing.T) {
+	probe := func(rep int, rate, util float64, pass bool, throttled uint64, gen float64) results.Step {
+		return results.Step{Kind: "capacity", Repetition: rep, Rate: rate, Quota: 0.25,
+			Server: &results.ProcessCost{Utilisation: util}, Generator: results.GeneratorCost{Utilisation: gen},
+			Throttling: &results.Throttling{Periods: 100, Throttled: throttled}, SLO: &results.SLOVerdict{Pass: pass}}
+	}
+	tests := []struct {
+		name                 string
+		rounds               []results.CapacityRound
+		steps                []results.Step
+		wantUse              float64 // 0: nil
+		wantFailed, wantBurs int
+	}{
+		{
+			name:   "two rounds",
+			rounds: []results.CapacityRound{{Round: 1, Rate: 2000, FailedAt: 2100}, {Round: 2, Rate: 1800, FailedAt: 1900}},
+			steps: []results.Step{
+				probe(1, 1500, 0.15, true, 5, 0.3), probe(1, 2000, 0.18, true, 12, 0.3), // capacity of round 1: 72 %
+				probe(1, 2100, 0.19, false, 30, 0.3),  // a burst failure
+				probe(2, 1800, 0.20, true, 15, 0.3),   // capacity of round 2: 80 %
+				probe(2, 1900, 0.24, false, 90, 0.3),  // at its quota: not a burst
+				probe(2, 2400, 0.15, false, 40, 0.95), // the generator's: not a burst
+				probe(2, 1900, 0.17, false, 2, 0.3),   // hardly throttled: not a burst
+			},
+			wantUse: 0.76, wantFailed: 4, wantBurs: 1,
+		},
+		{
+			name:       "no round passed",
+			rounds:     []results.CapacityRound{{Round: 1, FailedAt: 900}},
+			steps:      []results.Step{probe(1, 900, 0.2, false, 50, 0.3)},
+			wantFailed: 1, wantBurs: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &results.CapacityResult{Rounds: tt.rounds}
+			quotaUseOf(c, results.VariantResult{Variant: "x", Steps: tt.steps})
+			if (c.QuotaUse == nil) != (tt.wantUse == 0) || (c.QuotaUse != nil && math.Abs(c.QuotaUse.Estimate-tt.wantUse) > 1e-9) {
+				t.Errorf("QuotaUse = %+v, want %g", c.QuotaUse, tt.wantUse)
+			}
+			if c.Failed != tt.wantFailed || c.Bursts != tt.wantBurs {
+				t.Errorf("failed %d, bursts %d; want %d, %d", c.Failed, c.Bursts, tt.wantFailed, tt.wantBurs)
+			}
+		})
+	}
+}

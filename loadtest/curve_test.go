@@ -82,6 +82,10 @@ func TestSearchCapacityStopsWhenInterrupted(t *testing.T) {
 }
 
 func TestCapacityVerdict(t *testing.T) {
+	throttled := func(st results.Step, periods, n uint64) results.Step {
+		st.Throttling = &results.Throttling{Periods: periods, Throttled: n}
+		return st
+	}
 	spec := CapacitySpec{Quota: 0.25, P99: Duration(25 * time.Millisecond)}
 	step := func(p99 time.Duration, throughput, serverUtil, genUtil float64, sentShort bool) results.Step {
 		st := results.Step{Rate: 1000, All: results.Metrics{Rate: 1000, Throughput: throughput, Success: 1},
@@ -96,6 +100,7 @@ func TestCapacityVerdict(t *testing.T) {
 		st                          results.Step
 		pass, genBound, unexplained bool
 		reason                      string
+		quota                       float64 // 0: spec's; -1: none
 	}{
 		{name: "pass", st: step(5*time.Millisecond, 1000, 0.2, 0.3, false), pass: true},
 		{name: "server at its quota: a server limit", st: step(80*time.Millisecond, 1000, 0.24, 0.4, false), reason: "p99"},
@@ -103,10 +108,18 @@ func TestCapacityVerdict(t *testing.T) {
 		{name: "generator saturated, server not", st: step(80*time.Millisecond, 1000, 0.1, 0.95, false), genBound: true, reason: "generator-bound"},
 		{name: "attack fell behind", st: step(80*time.Millisecond, 1000, 0.1, 0.5, true), genBound: true, reason: "generator-bound"},
 		{name: "neither busy", st: step(80*time.Millisecond, 1000, 0.1, 0.3, false), unexplained: true, reason: "not a server limit"},
+		{name: "neither busy, rarely throttled", st: throttled(step(80*time.Millisecond, 1000, 0.17, 0.3, false), 1250, 30), unexplained: true, reason: "not a server limit"},
+		{name: "below its quota on average, throttled in bursts", st: throttled(step(30*time.Millisecond, 1000, 0.17, 0.3, false), 1250, 660), reason: "throttled in 53% of its quota periods at 68% of its quota"},
+		{name: "throttled, and the generator saturated: a lower bound first", st: throttled(step(80*time.Millisecond, 1000, 0.17, 0.95, false), 1250, 660), genBound: true, reason: "generator-bound"},
+		{name: "throttled counts only under a quota", st: throttled(step(80*time.Millisecond, 1000, 0.1, 0.3, false), 1250, 660), quota: -1, unexplained: true, reason: "not a server limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, why := capacityVerdict(spec, 0.25, tt.st)
+			quota := spec.Quota
+			if tt.quota < 0 {
+				quota = 0
+			}
+			o, why := capacityVerdict(spec, quota, tt.st)
 			if o.pass != tt.pass || o.generatorBound != tt.genBound || o.unexplained != tt.unexplained {
 				t.Errorf("got pass=%v gen=%v unexplained=%v, want %v %v %v (%s)", o.pass, o.generatorBound, o.unexplained, tt.pass, tt.genBound, tt.unexplained, why)
 			}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authbench/authbench/results"
 )
 
 // cpuQuota is a cgroup holding a variant's server processes, whose CPU
@@ -118,6 +120,54 @@ func (q *cpuQuota) set(share float64) error {
 	return os.WriteFile(filepath.Join(q.dir, "cpu.cfs_quota_us"), []byte(strconv.Itoa(us)), 0)
 }
 
+// throttling reads the group's cpu.stat: periods, throttled periods and
+// time throttled (v1 throttled_time in ns, v2 throttled_usec).
+func (q *cpuQuota) throttling() (results.Throttling, error) {
+	b, err := os.ReadFile(filepath.Join(q.dir, "cpu.stat"))
+	if err != nil {
+		return results.Throttling{}, err
+	}
+	return parseCPUStat(string(b))
+}
+
+// parseCPUStat parses a cgroup v1 or v2 cpu.stat.
+func parseCPUStat(s string) (results.Throttling, error) {
+	var t results.Throttling
+	seen := 0
+	for _, line := range strings.Split(s, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return t, fmt.Errorf("cpu.stat: %s: %w", k, err)
+		}
+		switch k {
+		case "nr_periods":
+			t.Periods, seen = n, seen+1
+		case "nr_throttled":
+			t.Throttled, seen = n, seen+1
+		case "throttled_time":
+			t.Time = time.Duration(n)
+		case "throttled_usec":
+			t.Time = time.Duration(n) * time.Microsecond
+		}
+	}
+	if seen < 2 {
+		return t, fmt.Errorf("cpu.stat: no nr_periods and nr_throttled in %q", s)
+	}
+	return t, nil
+}
+
+// throttledSince is the throttling between two cpu.stat readings.
+func throttledSince(a, b results.Throttling) *results.Throttling {
+	if b.Periods < a.Periods || b.Throttled < a.Throttled {
+		return nil // the group was replaced between the readings
+	}
+	return &results.Throttling{Periods: b.Periods - a.Periods, Throttled: b.Throttled - a.Throttled, Time: b.Time - a.Time}
+}
+
 // clear lifts the limit.
 func (q *cpuQuota) clear() error {
 	if q.v2 {
@@ -192,6 +242,25 @@ func (r *runner) removeQuota(lv *liveVariant) {
 		_ = q.remove()
 		delete(r.quotas, lv.vr)
 	}
+}
+
+// underQuota runs step with lv's servers held to quota and records the
+// quota and what the kernel's throttling did over it.
+func (r *runner) underQuota(lv *liveVariant, quota float64, step func() results.Step) results.Step {
+	q := r.quotas[lv.vr]
+	var t0 results.Throttling
+	var err error
+	if q != nil && quota > 0 {
+		t0, err = q.throttling()
+	}
+	st := step()
+	st.Quota = quota
+	if q != nil && quota > 0 && err == nil {
+		if t1, err := q.throttling(); err == nil {
+			st.Throttling = throttledSince(t0, t1)
+		}
+	}
+	return st
 }
 
 // coreLimit is the share of one core a server held to quota may use:

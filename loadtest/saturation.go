@@ -24,9 +24,10 @@ import (
 func (r *runner) saturate(ctx context.Context, lv *liveVariant, rep int, quota float64) {
 	spec := r.sc.Curve.Capacity
 	vr := &r.res.Variants[lv.vr]
-	st := r.step(ctx, lv, results.StepSaturation, rep, len(vr.Steps)+1, 0, 0,
-		&attackOpts{du: spec.Saturate.D(), timeout: spec.Timeout.D(), closed: spec.Connections})
-	st.Quota = quota
+	st := r.underQuota(lv, quota, func() results.Step {
+		return r.step(ctx, lv, results.StepSaturation, rep, len(vr.Steps)+1, 0, 0,
+			&attackOpts{du: spec.Saturate.D(), timeout: spec.Timeout.D(), closed: spec.Connections})
+	})
 	vr.Steps = append(vr.Steps, st)
 	if st.Server != nil {
 		limit := coreLimit(quota)
@@ -56,6 +57,9 @@ func saturationRounds(v results.VariantResult) []results.SaturationRound {
 		}
 		sr := results.SaturationRound{Round: st.Repetition, Throughput: st.All.Throughput, Success: st.All.Success,
 			ServerCPU: st.Server.CPUPerRequest, QuotaShare: st.Server.Utilisation / coreLimit(st.Quota), Generator: st.Generator.Utilisation}
+		if c := st.Server.Counters; c != nil {
+			sr.Sleeps = float64(c.VoluntarySw) / float64(st.All.Requests)
+		}
 		if st.Redis != nil && st.Redis.CommandsPerRequest >= minRedisCommands {
 			// Redis's own background work (INFO polls, cron) is not a
 			// cost of a variant that sends it nothing.

@@ -85,6 +85,7 @@ func TestSaturationOf(t *testing.T) {
 		wantRedis       float64 // 0: none
 		wantUnsaturated int
 		wantN           int
+		wantSleeps      []float64 // per round; nil: not checked
 	}{
 		{name: "no closed-loop probe", steps: []results.Step{{Kind: "rate", Repetition: 1, Rate: 1000}}, wantNil: true},
 		{
@@ -93,9 +94,13 @@ func TestSaturationOf(t *testing.T) {
 			wantTput: 8000, wantCPU: 30e-6, wantN: 3,
 		},
 		{
-			name:     "stateful: Redis CPU counted",
-			steps:    []results.Step{sat(1, 4000, 55e-6, 0.25, withRedis), sat(2, 4200, 53e-6, 0.25, withRedis)},
-			wantTput: 4100, wantCPU: 54e-6, wantRedis: 10e-6, wantN: 2,
+			name: "stateful: Redis CPU counted, sleeps per request from the voluntary switches",
+			steps: []results.Step{func() results.Step {
+				s := sat(1, 4000, 55e-6, 0.25, withRedis)
+				s.Server.Counters = &results.ProcCounters{VoluntarySw: 1600, InvoluntarySw: 3000}
+				return s
+			}(), sat(2, 4200, 53e-6, 0.25, withRedis)},
+			wantTput: 4100, wantCPU: 54e-6, wantRedis: 10e-6, wantN: 2, wantSleeps: []float64{0.4, 0},
 		},
 		{
 			name: "one round unsaturated, one interrupted, a capacity probe beside",
@@ -115,6 +120,11 @@ func TestSaturationOf(t *testing.T) {
 				return
 			}
 			near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+			for i, want := range tt.wantSleeps {
+				if i >= len(s.Rounds) || !near(s.Rounds[i].Sleeps, want) {
+					t.Errorf("round %d sleeps per request: %+v, want %g", i+1, s.Rounds, want)
+				}
+			}
 			if !near(s.Throughput.Estimate, tt.wantTput) || s.Throughput.N != tt.wantN || len(s.Rounds) != tt.wantN {
 				t.Errorf("throughput %+v over %d rounds, want %g over %d", s.Throughput, len(s.Rounds), tt.wantTput, tt.wantN)
 			}

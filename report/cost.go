@@ -413,6 +413,12 @@ func variantCaveats(v results.VariantCost, fitRates []float64) []string {
 		if c.Unexplained > 0 {
 			out = append(out, fmt.Sprintf("%s: %s failed with neither process busy: not a server limit (each was probed again).", v.Variant, plural(c.Unexplained, "probe")))
 		}
+		if u := c.QuotaUse; u != nil && u.N > 0 && c.Bursts > 0 {
+			// Only where it explains something: a capacity below the
+			// quota's saturated throughput because of bursts.
+			out = append(out, fmt.Sprintf("%s: at its capacity the server used %s %% of its quota on average; %d of its %s ran out of the quota in bursts (throttled in ≥ %s %% of its CFS periods while below 85 %% of the quota on average): open-loop work arrives unevenly, so the SLO capacity sits below what the quota serves saturated.",
+				v.Variant, ivCell(u, 100, 0), c.Bursts, plural(c.Failed, "failing probe"), num(100*results.BurstThrottled, 0)))
+		}
 	}
 	return out
 }
@@ -660,6 +666,16 @@ func yesNo(b bool) string {
 func capacityProbeTable(r *results.Results) table {
 	t := table{Caption: "Capacity probes, in the order run (the server under its CPU quota).",
 		Head: []string{"variant", "round", "offered req/s", "completed req/s", "GET /api/me p99 ms", "errors %", "server % of quota", "generator %", "verdict"}}
+	throttling := false
+	for _, v := range r.Variants {
+		for _, st := range v.Steps {
+			throttling = throttling || (st.Kind == "capacity" && st.Throttling != nil)
+		}
+	}
+	if throttling {
+		// Older results have no throttling figures: no column of dashes.
+		t.Head = slices.Insert(t.Head, 7, "throttled % of periods")
+	}
 	for _, v := range r.Variants {
 		for _, st := range v.Steps {
 			if st.Kind != "capacity" {
@@ -684,8 +700,16 @@ func capacityProbeTable(r *results.Results) table {
 					verdict = "fail: " + st.SLO.Reason
 				}
 			}
-			t.Rows = append(t.Rows, []string{v.Label(), strconv.Itoa(st.Repetition), num(st.Rate, 0), num(st.All.Throughput, 0),
-				num(ms(me.Latency.P99), 2), num(100*(1-st.All.Success), 2), util, num(100*st.Generator.Utilisation, 0), verdict})
+			row := []string{v.Label(), strconv.Itoa(st.Repetition), num(st.Rate, 0), num(st.All.Throughput, 0),
+				num(ms(me.Latency.P99), 2), num(100*(1-st.All.Success), 2), util, num(100*st.Generator.Utilisation, 0), verdict}
+			if throttling {
+				th := "—"
+				if st.Throttling != nil && st.Throttling.Periods > 0 {
+					th = num(100*st.Throttling.Share(), 0)
+				}
+				row = slices.Insert(row, 7, th)
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	return t

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -124,6 +126,24 @@ func TestCostFindings(t *testing.T) {
 			v:    results.VariantCost{Variant: "session", Capacity: capacity(false, false, 2, results.CapacityRound{Round: 1, Rate: 5000, FailedAt: 5100})},
 			want: []string{"session: 2 probes failed with neither process busy: not a server limit"},
 			not:  []string{"lower bound"},
+		},
+		{
+			name: "the quota ran out in bursts",
+			v: results.VariantCost{Variant: "jwt-blacklist", Capacity: func() *results.CapacityResult {
+				c := capacity(false, false, 0, results.CapacityRound{Round: 1, Rate: 1700, FailedAt: 1750})
+				c.QuotaUse, c.Failed, c.Bursts = iv(0.71, 0.66, 0.76), 12, 9
+				return c
+			}()},
+			want: []string{"jwt-blacklist: at its capacity the server used 71 [66–76] % of its quota on average; 9 of its 12 failing probes ran out of the quota in bursts (throttled in ≥ 10 % of its CFS periods while below 85 % of the quota on average)"},
+		},
+		{
+			name: "quota use without bursts",
+			v: results.VariantCost{Variant: "jwt", Capacity: func() *results.CapacityResult {
+				c := capacity(false, false, 0, results.CapacityRound{Round: 1, Rate: 3000, FailedAt: 3100})
+				c.QuotaUse, c.Failed = iv(0.9, 0.88, 0.92), 4
+				return c
+			}()},
+			not: []string{"at its capacity", "bursts"},
 		},
 		{
 			name: "one unexplained probe",
@@ -257,6 +277,9 @@ func TestLoadCostErrors(t *testing.T) {
 		{name: "the curve fixture with its capacity probes", edit: func(*results.Results) {}},
 		{name: "unknown step kind", edit: func(r *results.Results) { r.Variants[1].Steps[2].Kind = "ramp" }, wantText: "variants[1].steps[2].kind"},
 		{name: "quota above one core", edit: func(r *results.Results) { r.Variants[0].Steps[4].Quota = 2 }, wantText: "variants[0].steps[4].cpu_quota"},
+		{name: "more throttled periods than periods", edit: func(r *results.Results) {
+			r.Variants[0].Steps[4].Throttling = &results.Throttling{Periods: 10, Throttled: 11}
+		}, wantText: "variants[0].steps[4].throttling.throttled"},
 		{name: "reversed interval", edit: func(r *results.Results) {
 			m := r.Cost.Variants[2].ServerMarginal
 			m.Lo, m.Hi = m.Hi, m.Lo
@@ -266,6 +289,13 @@ func TestLoadCostErrors(t *testing.T) {
 			c.Lo, c.Hi = c.Hi, c.Lo
 		}, wantText: "cost.variants[3].ratios[0].capacity"},
 		{name: "negative capacity", edit: func(r *results.Results) { r.Cost.Variants[1].Capacity.Rounds[0].Rate = -1 }, wantText: "cost.variants[1].capacity.rounds[0]"},
+		{name: "more burst failures than failures", edit: func(r *results.Results) {
+			c := r.Cost.Variants[1].Capacity
+			c.Failed, c.Bursts = 2, 3
+		}, wantText: "cost.variants[1].capacity.bursts"},
+		{name: "reversed quota-use interval", edit: func(r *results.Results) {
+			r.Cost.Variants[1].Capacity.QuotaUse = iv(0.7, 0.8, 0.6)
+		}, wantText: "cost.variants[1].capacity.quota_use"},
 		{name: "a variant the run does not have", edit: func(r *results.Results) { r.Cost.Variants[0].Variant = "paseto" }, wantText: "cost.variants[0].variant"},
 		{name: "no confidence level", edit: func(r *results.Results) { r.Cost.Level = 0 }, wantText: "cost.level"},
 		{name: "a saturation probe that asks a rate", edit: func(r *results.Results) {
@@ -392,6 +422,44 @@ func TestCalibrationSentence(t *testing.T) {
 			}
 			if strings.Contains(got, "session did not") {
 				t.Errorf("%q names the repeated probe", got)
+			}
+		})
+	}
+}
+
+// TestCapacityProbeTableThrottling: the probe table gives each probe's
+// throttled share when the results carry it, and no column of dashes
+// for results from before it was measured.
+func TestCapacityProbeTableThrottling(t *testing.T) {
+	const head = "throttled % of periods"
+	for _, tt := range []struct {
+		name  string
+		strip bool
+	}{{"measured", false}, {"older results", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fixture(t, "curve")
+			if tt.strip {
+				for i := range r.Variants {
+					for j := range r.Variants[i].Steps {
+						r.Variants[i].Steps[j].Throttling = nil
+					}
+				}
+			}
+			tab := capacityProbeTable(r)
+			col := slices.Index(tab.Head, head)
+			if (col >= 0) == tt.strip {
+				t.Fatalf("head %v: column %q present = %v", tab.Head, head, col >= 0)
+			}
+			if col < 0 {
+				return
+			}
+			for _, row := range tab.Rows {
+				if len(row) != len(tab.Head) {
+					t.Fatalf("row %v has %d cells for %d columns", row, len(row), len(tab.Head))
+				}
+				if _, err := strconv.ParseFloat(row[col], 64); err != nil {
+					t.Errorf("row %v: throttled cell %q, want a percentage", row, row[col])
+				}
 			}
 		})
 	}

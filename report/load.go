@@ -76,6 +76,10 @@ func check(r *results.Results) error {
 				return bad(g+".kind", "%q, want rate, probe, capacity, saturation or outage", s.Kind)
 			case s.Quota < 0 || s.Quota > 1:
 				return bad(g+".cpu_quota", "%g, want a share of one core, 0..1", s.Quota)
+			case s.Throttling != nil && s.Throttling.Throttled > s.Throttling.Periods:
+				return bad(g+".throttling.throttled", "%d of %d periods, want at most all of them", s.Throttling.Throttled, s.Throttling.Periods)
+			case s.Throttling != nil && s.Throttling.Time < 0:
+				return bad(g+".throttling.throttled_ns", "%d is negative", s.Throttling.Time)
 			case s.Repetition < 1:
 				return bad(g+".repetition", "%d, want at least 1", s.Repetition)
 			case s.Kind == results.StepSaturation && s.Rate != 0:
@@ -155,8 +159,14 @@ func checkCost(ca *results.CostAnalysis, labels map[string]bool, bad func(field,
 			if err := interval(f+".capacity.per_core", &c.PerCore); err != nil {
 				return err
 			}
-			if c.Rate.Lo < 0 || c.Unexplained < 0 {
+			if c.Rate.Lo < 0 || c.Unexplained < 0 || c.Failed < 0 || c.Bursts < 0 {
 				return bad(f+".capacity", "negative figure")
+			}
+			if c.Bursts > c.Failed {
+				return bad(f+".capacity.bursts", "%d of %d failing probes, want at most all of them", c.Bursts, c.Failed)
+			}
+			if err := interval(f+".capacity.quota_use", c.QuotaUse); err != nil {
+				return err
 			}
 			for j, r := range c.Rounds {
 				if r.Rate < 0 || r.FailedAt < 0 {
@@ -178,7 +188,7 @@ func checkCost(ca *results.CostAnalysis, labels map[string]bool, bad func(field,
 				return bad(g, "negative count")
 			}
 			for j, r := range s.Rounds {
-				if r.Throughput < 0 || r.ServerCPU < 0 || r.RedisCPU < 0 || r.QuotaShare < 0 || r.Generator < 0 || r.Success < 0 || r.Success > 1 {
+				if r.Throughput < 0 || r.ServerCPU < 0 || r.RedisCPU < 0 || r.QuotaShare < 0 || r.Sleeps < 0 || r.Generator < 0 || r.Success < 0 || r.Success > 1 {
 					return bad(fmt.Sprintf("%s.rounds[%d]", g, j), "figure out of range")
 				}
 			}

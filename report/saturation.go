@@ -59,7 +59,7 @@ func saturationTable(ca *results.CostAnalysis) table {
 	}
 	lv := levelText(ca.Level)
 	t := table{
-		Caption: fmt.Sprintf("Each round, before the capacity search, %s, as wrk drives a server: it always has the next request and sleeps only when the quota throttles it. Server µs/req: its CPU ÷ requests completed, mean over rounds [%s CI]. The open-loop marginal CPU (headline) also pays for going idle and waking up between requests; the difference is that cost.",
+		Caption: fmt.Sprintf("Each round, before the capacity search, %s, as wrk drives a server: it never waits for a pacer's next tick, only for Redis or for the generator to turn a response into the next request (the details give how often it slept per request). Server µs/req: its CPU ÷ requests completed, mean over rounds [%s CI]. The open-loop marginal CPU (headline) also pays for going idle and waking up between requests; the difference is that cost.",
 			saturationText(ca), lv),
 		Head: []string{"variant", "req/s under " + quotaText(ca) + " [" + lv + " CI]", "per core req/s", "server µs/req [" + lv + " CI]",
 			"Redis µs/req [" + lv + " CI]", "open-loop marginal µs/req"},
@@ -142,7 +142,7 @@ func saturationFindings(ca *results.CostAnalysis) []string {
 // round.
 func saturationRoundTable(ca *results.CostAnalysis) table {
 	t := table{Caption: "Closed-loop probes per round (" + saturationText(ca) + ").",
-		Head: []string{"variant", "round", "completed req/s", "success %", "server µs/req", "Redis µs/req", "server % of quota", "generator %", "saturated"}}
+		Head: []string{"variant", "round", "completed req/s", "success %", "server µs/req", "Redis µs/req", "server % of quota", "server sleeps/req", "generator %", "saturated"}}
 	for _, v := range ca.Variants {
 		if v.Saturation == nil {
 			continue
@@ -152,8 +152,12 @@ func saturationRoundTable(ca *results.CostAnalysis) table {
 			if r.RedisCPU > 0 {
 				redis = num(1e6*r.RedisCPU, 1)
 			}
+			sleeps := "—"
+			if r.Sleeps > 0 {
+				sleeps = num(r.Sleeps, 2)
+			}
 			t.Rows = append(t.Rows, []string{v.Variant, strconv.Itoa(r.Round), num(r.Throughput, 0), num(100*r.Success, 2),
-				num(1e6*r.ServerCPU, 1), redis, num(100*r.QuotaShare, 0), num(100*r.Generator, 0), yesNo(r.Saturated())})
+				num(1e6*r.ServerCPU, 1), redis, num(100*r.QuotaShare, 0), sleeps, num(100*r.Generator, 0), yesNo(r.Saturated())})
 		}
 	}
 	return t

@@ -363,6 +363,27 @@ type RedisMemory struct {
 	BytesPerUser float64 `json:"bytes_per_user"`
 }
 
+// Throttling is what a CPU quota did to the server over a step, from
+// its cgroup's cpu.stat: of Periods CFS periods, the server used up its
+// quota and was frozen until the next in Throttled of them, for Time in
+// all. A server throttled in many periods ran out of its share in
+// bursts even when its mean use sits below the quota: under a quota,
+// that is the server's limit, not the generator's or an unexplained one.
+type Throttling struct {
+	Periods   uint64        `json:"periods"`
+	Throttled uint64        `json:"throttled"`
+	Time      time.Duration `json:"throttled_ns"`
+}
+
+// Share is the fraction of periods in which the server was throttled
+// (0 when no period elapsed).
+func (t *Throttling) Share() float64 {
+	if t == nil || t.Periods == 0 {
+		return 0
+	}
+	return float64(t.Throttled) / float64(t.Periods)
+}
+
 // Step is one constant-rate attack and what it cost.
 type Step struct {
 	// Kind is "rate" (a scenario rate), "probe" (a max-rate search step),
@@ -417,6 +438,9 @@ type Step struct {
 	// Quota is the share of one core the server was held to during the
 	// step (capacity probes); 0 means none.
 	Quota float64 `json:"cpu_quota,omitempty"`
+	// Throttling is the kernel's account of the quota over the step
+	// (nil: no quota, or its cgroup's cpu.stat unreadable).
+	Throttling *Throttling `json:"throttling,omitempty"`
 	// RawFile is the vegeta gob file of this step's results, relative to
 	// the run folder.
 	RawFile string `json:"raw_file,omitempty"`

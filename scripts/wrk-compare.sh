@@ -8,7 +8,9 @@
 # and a Lua request hook rotates their cookies per request, as the
 # suite's 1000 virtual users do (USERS=1: one cookie, the cheapest case:
 # every request carries the same bytes). Server CPU per request comes
-# from /proc/<pid>/task/*/schedstat. Loopback only. Needs root (taskset,
+# from /proc/<pid>/task/*/schedstat, its sleeps per request (voluntary
+# context switches: how often it ran out of work) from the tasks' status,
+# as the suite's saturation details give them. Loopback only. Needs root (taskset,
 # cgroup), wrk (apt-get install wrk) and redis-server.
 #
 #   scripts/wrk-compare.sh [variants...]     default: none jwt jwt-blacklist session
@@ -34,7 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 cpu_ns() { awk '{s+=$1} END {print s}' /proc/"$1"/task/*/schedstat; }
-printf '%-14s %-6s %12s %14s\n' variant quota "req/s" "server µs/req"
+sleeps() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '$1=="voluntary_ctxt_switches:" {s+=$2} END {print s}'; }
+printf '%-14s %-6s %12s %14s %12s\n' variant quota "req/s" "server µs/req" "sleeps/req"
 for v in "${variants[@]}"; do
   start_serve "$v"
   # One Cookie header line per user; the Lua hook sends them in turn.
@@ -66,14 +69,14 @@ LUA
       echo "$period" >"$cg/cpu.cfs_period_us"
       echo "$(python3 -c "print(round($q*$period))")" >"$cg/cpu.cfs_quota_us"
     fi
-    c0=$(cpu_ns "$spid")
+    c0=$(cpu_ns "$spid") s0=$(sleeps "$spid")
     out=$(taskset -c 0 wrk -t1 -c32 -d"$DURATION" -s "$tmp/rotate.lua" "http://127.0.0.1:$port/api/me")
-    c1=$(cpu_ns "$spid")
+    c1=$(cpu_ns "$spid") s1=$(sleeps "$spid")
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     [ -z "$non2xx" ] || { echo "wrk-compare: $v: $non2xx non-2xx responses" >&2; exit 1; }
-    printf '%-14s %-6s %12s %14.1f\n' "$v" "$q" "$rps" "$(python3 -c "print(($c1-$c0)/$n/1000)")"
+    printf '%-14s %-6s %12s %14.1f %12.2f\n' "$v" "$q" "$rps" "$(python3 -c "print(($c1-$c0)/$n/1000)")" "$(python3 -c "print(($s1-$s0)/$n)")"
   done
   echo "$$" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
   stop_serve

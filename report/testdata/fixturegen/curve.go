@@ -230,6 +230,8 @@ func curveSaturation(m curveModel, vr *results.VariantResult, rep int, at *time.
 	me.P99 = time.Duration(12 * noise(0.1) * 1e6)
 	setLatency(&st, me)
 	curveCosts(&st, m, tput*cpu, 0.9*m.redis*tput*st.Wall.Seconds(), noise)
+	periods := uint64(st.Wall / (8 * time.Millisecond))
+	st.Throttling = &results.Throttling{Periods: periods, Throttled: periods * 97 / 100, Time: time.Duration(periods*97/100) * 7 * time.Millisecond}
 	vr.Steps = append(vr.Steps, st)
 }
 
@@ -279,6 +281,15 @@ func curveCapacity(rng *rand.Rand, noise func(float64) float64, m curveModel, vr
 			}
 			curveCosts(&st, m, util, (0.001+m.redis*st.All.Throughput)*st.Wall.Seconds(), noise)
 			setLatency(&st, me)
+			// Throttled periods grow steeply toward the quota (no draw:
+			// the fixture's other noise stays as it was).
+			periods := uint64(st.Wall / (8 * time.Millisecond))
+			share := math.Min(1, math.Pow(util/(0.99*curveQuota), 6))
+			if breakTail {
+				share = 0.02
+			}
+			st.Throttling = &results.Throttling{Periods: periods, Throttled: uint64(share * float64(periods)),
+				Time: time.Duration(share * float64(periods) * float64(7*time.Millisecond))}
 			st.SLO = &results.SLOVerdict{Pass: why == "", Reason: why}
 			vr.Steps = append(vr.Steps, st)
 			return st.SLO.Pass, st.GeneratorBound
