@@ -101,20 +101,10 @@ const (
 	capacityMinSuccess  = 0.999
 	// minQuota is the kernel's smallest CFS quota per period.
 	minQuota = time.Millisecond
-	// throttledBusy is the share of its quota periods in which a
-	// server held to a quota must have been throttled for a failed
-	// probe to count as the server's limit whatever its mean use. Open
-	// loop work arrives unevenly, so a server at 70 % of its quota on
-	// average can still run out of it in one period in two; each time,
-	// what arrived waits out the period, and a queue that carries into
-	// the next period grows into the tail. Measured on a 2-core Intel VM
-	// (vegeta CLI at 1500 req/s against jwt-blacklist under a quarter
-	// core, 5 s each): p99 1.3 ms with 2 % of periods throttled, 7 ms at
-	// 9 %, 23 ms at 53 %.
-	throttledBusy = results.BurstThrottled
-	// serverBusyShare is the share of its limit (quota or core) at
-	// which a server counts as busy on average.
-	serverBusyShare = 0.85
+	// busyShare is the share of its limit (quota or core) at which a
+	// server, or of its cores at which the generator, counts as busy on
+	// average.
+	busyShare = 0.85
 )
 
 func (s *Scenario) curveDefaults() {
@@ -358,13 +348,13 @@ func capacityVerdict(q CapacitySpec, quota float64, st results.Step) (probeOutco
 }
 
 // whoWasBusy says of a probe whether the server was busy on average (at
-// serverBusyShare of its limit), whether the generator was (it fell
-// behind, or used serverBusyShare of its cores), and whether a server
-// held to quota was throttled in at least throttledBusy of its periods.
+// busyShare of its limit), whether the generator was (it fell
+// behind, or used busyShare of its cores), and whether a server
+// held to quota was throttled in at least results.BurstThrottled of its periods.
 func whoWasBusy(st results.Step, quota float64) (server, generator, throttled bool) {
-	server = st.Server != nil && st.Server.Utilisation >= serverBusyShare*coreLimit(quota)
-	generator = st.GeneratorBound || st.Generator.Utilisation >= serverBusyShare
-	throttled = quota > 0 && st.Throttling.Share() >= throttledBusy
+	server = st.Server != nil && st.Server.Utilisation >= busyShare*coreLimit(quota)
+	generator = st.GeneratorBound || st.Generator.Utilisation >= busyShare
+	throttled = quota > 0 && st.Throttling.Share() >= results.BurstThrottled
 	return server, generator, throttled
 }
 

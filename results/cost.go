@@ -229,7 +229,13 @@ type CapacityResult struct {
 
 // BurstThrottled is the share of its quota periods in which a server must
 // have been throttled for a failed capacity probe to be the quota's limit
-// whatever its mean use (loadtest's verdict uses the same).
+// whatever its mean use (loadtest's verdict and CapacityResult.Bursts).
+// Open-loop work arrives unevenly, so a server at 70 % of its quota on
+// average can still run out of it in one period in two; each time, what
+// arrived waits out the period, and a queue that carries into the next
+// period grows into the tail. Measured on a 2-core Intel VM (vegeta CLI
+// at 1500 req/s against jwt-blacklist under a quarter core, 5 s each):
+// p99 1.3 ms with 2 % of periods throttled, 7 ms at 9 %, 23 ms at 53 %.
 const BurstThrottled = 0.10
 
 // CapacityRound is one round's search.
