@@ -170,6 +170,9 @@ func (s *Scenario) validateCurve(bad func(path, format string, args ...any)) {
 		}
 	}
 	if q := c.Capacity; q != nil {
+		if s.MaxConnections > 0 && q.Saturate > 0 && q.Connections > s.MaxConnections {
+			bad("$.curve.capacity.connections", "curve.capacity.connections: %d: more than max_connections (%d) allows in flight; raise max_connections or lower this", q.Connections, s.MaxConnections)
+		}
 		if q.Quota <= 0 || q.Quota > 1 {
 			bad("$.curve.capacity.quota", "curve.capacity.quota: %g: want a share of one core in (0, 1]", q.Quota)
 		}

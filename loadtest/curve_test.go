@@ -160,6 +160,9 @@ backend: {bcrypt_cost: 4}
 		{name: "saturate too long", yaml: base + "curve: {capacity: {saturate: 2m}}\n", want: "curve.capacity.saturate: 2m0s"},
 		{name: "too many connections", yaml: base + "curve: {capacity: {saturate: 1s, connections: 5000}}\n", want: "curve.capacity.connections: 5000"},
 		{name: "negative connections", yaml: base + "curve: {capacity: {saturate: 1s, connections: -1}}\n", want: "curve.capacity.connections: -1"},
+		{name: "closed loop over the connection cap", yaml: base + "max_connections: 16\ncurve: {capacity: {saturate: 1s, connections: 32}}\n", want: "curve.capacity.connections: 32: more than max_connections (16)"},
+		{name: "closed loop within the connection cap", yaml: base + "max_connections: 32\ncurve: {capacity: {saturate: 1s}}\n"},
+		{name: "negative connection cap", yaml: base + "max_connections: -1\n", want: "max_connections: -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

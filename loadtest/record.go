@@ -13,6 +13,7 @@ func (s *Scenario) Record() results.Scenario {
 		Mix:    results.Mix{Me: s.Mix.Me, Refresh: s.Mix.Refresh, LoginLogout: s.Mix.LoginLogout},
 		Warmup: rd(s.Warmup), Duration: rd(s.Duration), Rates: s.Rates, Repetitions: s.Repetitions,
 		Pin: s.Pin, LoginConcurrency: s.LoginConcurrency, Timeout: rd(s.Timeout), MaxWorkers: s.MaxWorkers,
+		MaxConnections: s.MaxConnections,
 		Backend: results.BackendOptions{Alg: b.Alg, AccessTTL: rd(b.AccessTTL), RefreshTTL: rd(b.RefreshTTL),
 			IdleTimeout: rd(b.IdleTimeout), SessionUnsigned: b.SessionUnsigned, BcryptCost: b.BcryptCost, Password: b.Password,
 			ShortTTL: rd(b.ShortTTL), MaxStaleness: rd(b.MaxStaleness)},

@@ -15,7 +15,7 @@ func TestRecordKeepsEveryField(t *testing.T) {
 	every := Scenario{Name: "all", Description: "every block", Variants: []string{"jwt"}, Users: 3,
 		Mix: Mix{Me: 90, Refresh: 5, LoginLogout: 5}, Warmup: d, Duration: d, Rates: []float64{1, 2},
 		Search: &Search{Start: 1, Max: 2, Bisect: 3, SLO: SLO{P99: d, ErrorRate: 0.1}}, Repetitions: 2, Pin: "off",
-		LoginConcurrency: 4, Timeout: d, MaxWorkers: 5,
+		LoginConcurrency: 4, Timeout: d, MaxWorkers: 5, MaxConnections: 6,
 		Backend:      BackendOptions{Alg: "RS256", AccessTTL: d, RefreshTTL: d, IdleTimeout: d, SessionUnsigned: true, BcryptCost: 4, Password: "p"},
 		Curve:        &Curve{FitTop: 2, Seed: 7, Capacity: &CapacitySpec{Quota: 0.5, Probe: d, Probes: 3, P99: d, Timeout: d}},
 		StoreLatency: &StoreLatency{Added: []Duration{0, d}}, Outage: &Outage{Before: d, Window: d, After: d, Bucket: d},

@@ -314,6 +314,7 @@ func (r *runner) run(ctx context.Context) error {
 		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        0,
 		MaxIdleConnsPerHost: 100000,
+		MaxConnsPerHost:     sc.MaxConnections, // 0: unbounded
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}

@@ -3,10 +3,14 @@ package loadtest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,5 +261,82 @@ backend: {bcrypt_cost: 4}
 	}
 	if !said {
 		t.Errorf("notes %q do not say the server's CPU is unmeasured", res.Notes)
+	}
+}
+
+// TestRunMaxConnections drives a server whose GET /api/me takes 20 ms at
+// 200 req/s, which needs about 4 connections: unbounded, the generator
+// opens them; with max_connections 2 it never holds more than 2, and the
+// requests that waited for one carry that wait in their latency (2
+// connections serve 100 req/s, so the queue grows through the step).
+func TestRunMaxConnections(t *testing.T) {
+	tests := []struct {
+		name     string
+		max      int
+		wantMost func(int) bool
+		wantP99  time.Duration // at least
+	}{
+		{"unbounded", 0, func(n int) bool { return n > 2 }, 20 * time.Millisecond},
+		{"capped at 2", 2, func(n int) bool { return n <= 2 }, 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			users, err := server.NewUsers(5, "password", 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := server.New(server.Config{Backend: server.NoAuth{}, Users: users})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			open, most := 0, 0
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/api/me" {
+					time.Sleep(20 * time.Millisecond)
+				}
+				h.ServeHTTP(w, r)
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch s {
+				case http.StateNew:
+					open++
+					most = max(most, open)
+				case http.StateClosed, http.StateHijacked:
+					open--
+				}
+			}
+			srv.Start()
+			t.Cleanup(srv.Close)
+			sc := testScenario(t, fmt.Sprintf(`
+variants: [none]
+users: 5
+mix: {me: 100}
+duration: 1s
+rates: [200]
+pin: off
+max_connections: %d
+backend: {bcrypt_cost: 4}
+`, tt.max))
+			res, _, err := Run(context.Background(), Config{Scenario: sc, Out: t.TempDir(), Target: srv.URL, TargetVariant: "none"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			n := most
+			mu.Unlock()
+			if !tt.wantMost(n) {
+				t.Errorf("max_connections %d: the server saw %d connections at once", tt.max, n)
+			}
+			me := res.Variants[0].Steps[0].Routes[results.RouteMe]
+			if p99 := time.Duration(me.Latency.P99); p99 < tt.wantP99 {
+				t.Errorf("max_connections %d: GET /api/me p99 %v, want at least %v (a wait for a connection is latency)", tt.max, p99, tt.wantP99)
+			}
+			if res.Scenario.MaxConnections != tt.max {
+				t.Errorf("results record max_connections %d, want %d", res.Scenario.MaxConnections, tt.max)
+			}
+		})
 	}
 }

@@ -122,6 +122,11 @@ func subtitle(sum *Summary) string {
 	case sc.Repetitions > 1:
 		s += fmt.Sprintf(", %d repetitions (cells: median (min–max))", sc.Repetitions)
 	}
+	if sc.MaxConnections > 0 {
+		// The SLO capacity depends on it (README, Known limits): a reader
+		// comparing two runs must see that one capped them.
+		s += fmt.Sprintf(", the generator holding at most %d connections per server (max_connections)", sc.MaxConnections)
+	}
 	return s + "." + kindLine(sum)
 }
 

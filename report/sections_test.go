@@ -369,3 +369,31 @@ func TestCompareTradeOffRuns(t *testing.T) {
 		t.Errorf("Compare of a steady and a store-latency run does not warn:\n%s", md)
 	}
 }
+
+// TestSubtitleConnectionCap checks that a run whose generator capped its
+// connections says so under the title (its SLO capacity depends on it),
+// and that a run without the cap says nothing about connections.
+func TestSubtitleConnectionCap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		max  int
+		want string // "" means no mention
+	}{
+		{"unbounded", 0, ""},
+		{"capped", 32, "at most 32 connections per server (max_connections)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fixture(t, "curve")
+			r.Scenario.MaxConnections = tt.max
+			got := subtitle(Summarise(r))
+			if tt.want == "" && strings.Contains(got, "connections per server") {
+				t.Errorf("subtitle %q mentions a connection cap the run did not have", got)
+			}
+			if tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("subtitle %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}
