@@ -11,32 +11,30 @@ import (
 // what an old results file means. Field meanings are documented on the
 // runner's scenario types (loadtest.Scenario) and in scenarios/README.
 type Scenario struct {
-	Name             string    `json:"name"`
-	Description      string    `json:"description,omitempty"`
-	Variants         []string  `json:"variants"`
-	Users            int       `json:"users"`
-	Mix              Mix       `json:"mix"`
-	Warmup           Duration  `json:"warmup"`
-	Duration         Duration  `json:"duration"`
-	Rates            []float64 `json:"rates,omitempty"`
-	Search           *Search   `json:"search,omitempty"`
-	Repetitions      int       `json:"repetitions"`
-	Pin              string    `json:"pin"`
-	LoginConcurrency int       `json:"login_concurrency"`
-	Timeout          Duration  `json:"timeout"`
-	MaxWorkers       uint64    `json:"max_workers,omitempty"`
-	// MaxConnections is the generator's cap on connections per server;
-	// 0 (and files written before it existed): unbounded.
-	MaxConnections int            `json:"max_connections,omitempty"`
-	Backend        BackendOptions `json:"backend"`
-	Curve          *Curve         `json:"curve,omitempty"`
-	StoreLatency   *StoreLatency  `json:"store_latency,omitempty"`
-	Outage         *Outage        `json:"outage,omitempty"`
-	Revocation     *Revocation    `json:"revocation,omitempty"`
-	ScaleOut       *ScaleOut      `json:"scale_out,omitempty"`
-	RefreshStorm   *RefreshStorm  `json:"refresh_storm,omitempty"`
-	Generators     int            `json:"generators,omitempty"`
-	Frontier       *FrontierSpec  `json:"frontier,omitempty"`
+	Name             string         `json:"name"`
+	Description      string         `json:"description,omitempty"`
+	Variants         []string       `json:"variants"`
+	Users            int            `json:"users"`
+	Mix              Mix            `json:"mix"`
+	Warmup           Duration       `json:"warmup"`
+	Duration         Duration       `json:"duration"`
+	Rates            []float64      `json:"rates,omitempty"`
+	Search           *Search        `json:"search,omitempty"`
+	Repetitions      int            `json:"repetitions"`
+	Pin              string         `json:"pin"`
+	LoginConcurrency int            `json:"login_concurrency"`
+	Timeout          Duration       `json:"timeout"`
+	MaxWorkers       uint64         `json:"max_workers,omitempty"`
+	MaxConnections   int            `json:"max_connections,omitempty"`
+	Backend          BackendOptions `json:"backend"`
+	Curve            *Curve         `json:"curve,omitempty"`
+	StoreLatency     *StoreLatency  `json:"store_latency,omitempty"`
+	Outage           *Outage        `json:"outage,omitempty"`
+	Revocation       *Revocation    `json:"revocation,omitempty"`
+	ScaleOut         *ScaleOut      `json:"scale_out,omitempty"`
+	RefreshStorm     *RefreshStorm  `json:"refresh_storm,omitempty"`
+	Generators       int            `json:"generators,omitempty"`
+	Frontier         *FrontierSpec  `json:"frontier,omitempty"`
 	// Store or Stores are the Redis setups every variant ran on, in
 	// order; neither (one Redis) in files written before stores existed.
 	Store   Store            `json:"store,omitempty"`
