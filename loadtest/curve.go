@@ -82,6 +82,15 @@ type CapacitySpec struct {
 	// Connections is the closed loop's requests in flight. Default 32,
 	// wrk's in scripts/wrk-compare.sh.
 	Connections int `yaml:"connections,omitempty" json:"connections,omitempty"`
+	// KeepAwake keeps the server's pinned CPU from halting while the
+	// quota holds the server (awake.go): an idle-priority busy loop runs
+	// there, taking only the time the throttled server leaves. On a VM a
+	// halted CPU can make the next requests dearer; by hand it cost jwt
+	// 8-24 % more CPU per request under the quota, but an A/B of the
+	// default run showed no difference in capacity, closed-loop
+	// throughput or interval widths (README, Known limits), so it is off
+	// unless asked.
+	KeepAwake bool `yaml:"keep_awake,omitempty" json:"keep_awake,omitempty"`
 }
 
 // Bounds of the closed-loop probe: long enough that its start (the
@@ -374,6 +383,9 @@ func (r *runner) capacityRound(ctx context.Context, lv *liveVariant, rep int) {
 	vr := func() *results.VariantResult { return &r.res.Variants[lv.vr] }
 	quota := r.applyQuota(lv, spec.Quota)
 	defer r.clearQuota(lv)
+	if quota > 0 && spec.KeepAwake {
+		defer r.keepAwake()()
+	}
 	if spec.Saturate > 0 && ctx.Err() == nil {
 		r.saturate(ctx, lv, rep, quota)
 	}

@@ -163,6 +163,8 @@ backend: {bcrypt_cost: 4}
 		{name: "closed loop over the connection cap", yaml: base + "max_connections: 16\ncurve: {capacity: {saturate: 1s, connections: 32}}\n", want: "curve.capacity.connections: 32: more than max_connections (16)"},
 		{name: "closed loop within the connection cap", yaml: base + "max_connections: 32\ncurve: {capacity: {saturate: 1s}}\n"},
 		{name: "negative connection cap", yaml: base + "max_connections: -1\n", want: "max_connections: -1"},
+		{name: "kept awake", yaml: base + "curve: {capacity: {keep_awake: true}}\n"},
+		{name: "keep awake not a bool", yaml: base + "curve: {capacity: {keep_awake: sometimes}}\n", want: "c.yaml:8: cannot unmarshal string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,9 +177,15 @@ backend: {bcrypt_cost: 4}
 				if c.FitTop != 3 || c.Seed != 1 || c.Capacity.Quota != 0.125 || c.Capacity.Probes != 6 || c.Capacity.P99.D() != 25*time.Millisecond {
 					t.Errorf("defaults: %+v %+v", c, c.Capacity)
 				}
+				if c.Capacity.KeepAwake || s.Record().Curve.Capacity.KeepAwake {
+					t.Error("defaults: keep_awake on, want the server's CPU left to halt unless the scenario asks")
+				}
 				if c.Capacity.Saturate != 0 || c.Capacity.Connections != 0 {
 					t.Errorf("defaults: saturate %v with %d connections, want no closed-loop probe unless asked", c.Capacity.Saturate.D(), c.Capacity.Connections)
 				}
+			}
+			if err == nil && tt.name == "kept awake" && (!s.Curve.Capacity.KeepAwake || !s.Record().Curve.Capacity.KeepAwake) {
+				t.Error("kept awake: keep_awake: true not kept, or not recorded")
 			}
 			if err == nil && tt.name == "saturate" && s.Curve.Capacity.Connections != 32 {
 				t.Errorf("saturate: %d connections, want 32 by default", s.Curve.Capacity.Connections)

@@ -29,7 +29,7 @@ func (s *Scenario) Record() results.Scenario {
 		rs.Curve = &results.Curve{FitTop: c.FitTop, Seed: c.Seed, Calibrate: c.Calibrate, Interleave: rd(c.Interleave)}
 		if q := c.Capacity; q != nil {
 			rs.Curve.Capacity = &results.CapacitySpec{Quota: q.Quota, Probe: rd(q.Probe), Probes: q.Probes, P99: rd(q.P99), Timeout: rd(q.Timeout),
-				Saturate: rd(q.Saturate), Connections: q.Connections}
+				Saturate: rd(q.Saturate), Connections: q.Connections, KeepAwake: q.KeepAwake}
 		}
 	}
 	if q := s.StoreLatency; q != nil {

@@ -17,7 +17,7 @@ func TestRecordKeepsEveryField(t *testing.T) {
 		Search: &Search{Start: 1, Max: 2, Bisect: 3, SLO: SLO{P99: d, ErrorRate: 0.1}}, Repetitions: 2, Pin: "off",
 		LoginConcurrency: 4, Timeout: d, MaxWorkers: 5, MaxConnections: 6,
 		Backend:      BackendOptions{Alg: "RS256", AccessTTL: d, RefreshTTL: d, IdleTimeout: d, SessionUnsigned: true, BcryptCost: 4, Password: "p"},
-		Curve:        &Curve{FitTop: 2, Seed: 7, Capacity: &CapacitySpec{Quota: 0.5, Probe: d, Probes: 3, P99: d, Timeout: d}},
+		Curve:        &Curve{FitTop: 2, Seed: 7, Capacity: &CapacitySpec{Quota: 0.5, Probe: d, Probes: 3, P99: d, Timeout: d, KeepAwake: true}},
 		StoreLatency: &StoreLatency{Added: []Duration{0, d}}, Outage: &Outage{Before: d, Window: d, After: d, Bucket: d},
 		Revocation: &Revocation{Instances: 2, Actions: []string{"logout"}, Trials: 1, MeasureAccessTTL: d, Poll: d, Timeout: d},
 		ScaleOut:   &ScaleOut{Instances: []int{1, 2}, Sticky: []string{"jwt"}}, RefreshStorm: &RefreshStorm{Before: d, Window: d, After: d}}

@@ -4,7 +4,9 @@ package loadtest
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"syscall"
 
@@ -65,4 +67,43 @@ func pinTasks(pid int, cpus []int) error {
 		}
 	}
 	return nil
+}
+
+// startIdleSpinner starts a busy loop held to cpu at idle priority
+// (SCHED_IDLE: it runs only when nothing else on cpu can) and returns
+// its pid and what stops it. The loop is /bin/sh's, so no binary of ours is needed;
+// it waits on its stdin until its affinity and policy are set, so it
+// never spins at normal priority or on another CPU.
+func startIdleSpinner(cpu int) (pid int, stop func() error, err error) {
+	cmd := exec.Command("/bin/sh", "-c", "read -r go; while :; do :; done")
+	cmd.SysProcAttr = serverProcAttr()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, nil, fmt.Errorf("start a busy loop: %w", err)
+	}
+	kill := func() error {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // "signal: killed" is how it is meant to end
+		return nil
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	pid = cmd.Process.Pid
+	if err := unix.SchedSetaffinity(pid, &set); err != nil {
+		_ = kill()
+		return 0, nil, fmt.Errorf("pin a busy loop to CPU %d: %w", cpu, err)
+	}
+	if err := unix.SchedSetAttr(pid, &unix.SchedAttr{Policy: unix.SCHED_IDLE}, 0); err != nil {
+		_ = kill()
+		return 0, nil, fmt.Errorf("give a busy loop idle priority (SCHED_IDLE): %w", err)
+	}
+	if _, err := io.WriteString(in, "go\n"); err != nil {
+		_ = kill()
+		return 0, nil, fmt.Errorf("start a busy loop: %w", err)
+	}
+	_ = in.Close()
+	return pid, kill, nil
 }

@@ -31,3 +31,7 @@ func allowedCPUs() []int { return nil }
 
 // pinTasks cannot pin on this system.
 func pinTasks(int, []int) error { return errNoAffinity }
+
+// startIdleSpinner needs sched_setaffinity and SCHED_IDLE, which this
+// system does not have.
+func startIdleSpinner(int) (int, func() error, error) { return 0, nil, errNoAffinity }

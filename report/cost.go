@@ -586,6 +586,9 @@ func costMethod(ca *results.CostAnalysis) []string {
 			human(q.Probe), human(q.P99), num(100*q.MinSuccess, 1), num(100*q.MinAchieved, 0))
 		if q.Quota > 0 {
 			s += fmt.Sprintf(", the server held to %s of a core (%s)", num3(q.Quota), q.QuotaMechanism)
+			if q.KeepAwake != "" {
+				s += ", " + q.KeepAwake
+			}
 		} else {
 			s += ", against the whole server core: no CPU quota could be applied"
 			if q.QuotaMechanism != "" {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authbench/authbench/results"
 )
@@ -460,6 +461,30 @@ func TestCapacityProbeTableThrottling(t *testing.T) {
 				if _, err := strconv.ParseFloat(row[col], 64); err != nil {
 					t.Errorf("row %v: throttled cell %q, want a percentage", row, row[col])
 				}
+			}
+		})
+	}
+}
+
+// TestCostMethodKeepAwake: the capacity sentence says how the server's
+// CPU was kept from halting under the quota, or why not, and says
+// nothing of it for a run that did not ask (older results among them).
+func TestCostMethodKeepAwake(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, awake, want string
+	}{
+		{"kept awake", "the server's CPU 1 kept from halting by an idle-priority (SCHED_IDLE) busy loop while the quota applied", "(cgroup v1), the server's CPU 1 kept from halting"},
+		{"refused", "not kept awake: give a busy loop idle priority (SCHED_IDLE): operation not permitted", "(cgroup v1), not kept awake: give a busy loop"},
+		{"not asked", "", "(cgroup v1)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ca := &results.CostAnalysis{Capacity: &results.CapacityMethod{Quota: 0.25, QuotaMechanism: "cgroup v1", KeepAwake: tt.awake,
+				Probe: 1500 * time.Millisecond, P99: 25 * time.Millisecond, MinSuccess: 0.999, MinAchieved: 0.99}}
+			got := costMethod(ca)
+			if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "Capacity: ") && strings.Contains(s, tt.want) }) {
+				t.Errorf("method %q: no capacity sentence with %q", got, tt.want)
 			}
 		})
 	}

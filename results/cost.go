@@ -113,6 +113,12 @@ type CapacityMethod struct {
 	// when the run had no such probe.
 	Saturate    time.Duration `json:"saturate_ns,omitempty"`
 	Connections int           `json:"connections,omitempty"`
+	// KeepAwake says how the server's CPUs were kept from halting while
+	// the quota held it ("the server's CPU 1 kept from halting by an
+	// idle-priority (SCHED_IDLE) busy loop while the quota applied"), or
+	// why not ("not kept awake: ..."); empty in a run that did not ask
+	// (curve.capacity.keep_awake: false, or written before it existed).
+	KeepAwake string `json:"keep_awake,omitempty"`
 }
 
 // Interval is an estimate with its confidence interval at

@@ -98,6 +98,9 @@ type CapacitySpec struct {
 	// Connections its requests in flight.
 	Saturate    Duration `json:"saturate,omitempty"`
 	Connections int      `json:"connections,omitempty"`
+	// KeepAwake: the server's CPU was to be kept from halting under the
+	// quota (curve.capacity.keep_awake).
+	KeepAwake bool `json:"keep_awake,omitempty"`
 }
 
 // StoreLatency lists the round trips added in front of Redis, one pass each.
