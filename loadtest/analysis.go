@@ -37,7 +37,7 @@ func (r *runner) analyzeCost() *results.CostAnalysis {
 	ca.Calibration = r.calibration
 	if q := r.sc.Curve.Capacity; q != nil {
 		ca.Capacity = &results.CapacityMethod{Quota: q.Quota, QuotaMechanism: r.quotaMechanism, Probe: q.Probe.D(),
-			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved, KeepAwake: r.awake}
+			P99: q.P99.D(), MinSuccess: capacityMinSuccess, MinAchieved: capacityMinAchieved, KeepAwake: r.awakeMethod()}
 		if q.Saturate > 0 {
 			ca.Capacity.Saturate, ca.Capacity.Connections = q.Saturate.D(), q.Connections
 		}

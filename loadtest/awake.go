@@ -26,13 +26,15 @@ import (
 // their intervals, so it is off unless a scenario asks.
 
 // keepAwake starts one idle-priority busy loop on each of the server's
-// pinned CPUs and returns what stops them. It says once per run how the
-// CPUs were kept awake, or why they were not (no pinning, or the system
-// refused), in the capacity method of the results; the search then runs
-// with the CPU halting, as before.
+// pinned CPUs and returns what stops them. Each call is one quota
+// window (a variant's round); the runner counts the windows kept awake
+// and the ones that were not, with the first reason (no pinning, or the
+// system refused), for the capacity method of the results (awakeMethod).
+// A window that could not be kept awake runs with the CPU halting, as
+// without the setting.
 func (r *runner) keepAwake() (stop func()) {
 	if !r.pin.Applied || len(r.pin.ServerCPUs) == 0 {
-		r.awakeOnce("not kept awake: the server is not pinned to CPUs of its own (" + r.pin.Note + ")")
+		r.awakeMissed("the server is not pinned to CPUs of its own (" + r.pin.Note + ")")
 		return func() {}
 	}
 	var stops []func() error
@@ -47,27 +49,48 @@ func (r *runner) keepAwake() (stop func()) {
 		_, s, err := startIdleSpinner(cpu)
 		if err != nil {
 			stopAll()
-			r.awakeOnce(fmt.Sprintf("not kept awake: %v", err))
+			r.awakeMissed(err.Error())
 			return func() {}
 		}
 		stops = append(stops, s)
 	}
+	r.awake.kept++
+	return stopAll
+}
+
+// awakeState counts the quota windows whose server CPUs were kept
+// awake and the ones that were not, with the first reason.
+type awakeState struct {
+	kept, missed int
+	why          string
+}
+
+// awakeMissed counts a window that could not be kept awake; the first
+// such is noted, since the run's capacity then measures a halting CPU.
+func (r *runner) awakeMissed(why string) {
+	r.awake.missed++
+	if r.awake.why == "" {
+		r.awake.why = why
+		r.note("capacity: the server's CPU not kept awake under the quota (" + why + "); a throttled CPU that halts can make each request dearer on a VM")
+	}
+}
+
+// awakeMethod says how the server's CPUs were kept awake over the run,
+// for results.CapacityMethod.KeepAwake ("" when never asked).
+func (r *runner) awakeMethod() string {
+	a := r.awake
 	cpus := make([]string, len(r.pin.ServerCPUs))
 	for i, c := range r.pin.ServerCPUs {
 		cpus[i] = fmt.Sprint(c)
 	}
-	r.awakeOnce("the server's CPU " + strings.Join(cpus, ", ") + " kept from halting by an idle-priority (SCHED_IDLE) busy loop while the quota applied")
-	return stopAll
-}
-
-// awakeOnce records the first description of how the server's CPUs
-// were kept awake; a failure is also noted.
-func (r *runner) awakeOnce(s string) {
-	if r.awake != "" {
-		return
+	kept := "the server's CPU " + strings.Join(cpus, ", ") + " kept from halting by an idle-priority (SCHED_IDLE) busy loop while the quota applied"
+	switch {
+	case a.kept > 0 && a.missed == 0:
+		return kept
+	case a.kept == 0 && a.missed > 0:
+		return "not kept awake: " + a.why
+	case a.kept > 0:
+		return fmt.Sprintf("%s in %d of %d rounds; not kept awake in %d: %s", kept, a.kept, a.kept+a.missed, a.missed, a.why)
 	}
-	r.awake = s
-	if strings.HasPrefix(s, "not ") {
-		r.note("capacity: the server's CPU " + s + "; a throttled CPU that halts makes each request dearer on a VM")
-	}
+	return ""
 }

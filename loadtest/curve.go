@@ -85,11 +85,11 @@ type CapacitySpec struct {
 	// KeepAwake keeps the server's pinned CPU from halting while the
 	// quota holds the server (awake.go): an idle-priority busy loop runs
 	// there, taking only the time the throttled server leaves. On a VM a
-	// halted CPU can make the next requests dearer; by hand it cost jwt
-	// 8-24 % more CPU per request under the quota, but an A/B of the
-	// default run showed no difference in capacity, closed-loop
-	// throughput or interval widths (README, Known limits), so it is off
-	// unless asked.
+	// halted CPU can make the next requests dearer: by hand, kept busy,
+	// jwt's server cost 8-24 % less CPU per request under the quota. An
+	// A/B of the default run moved neither its closed-loop throughput nor
+	// any interval's width, and the capacity of one variant in four
+	// (README, Known limits), so it is off unless asked.
 	KeepAwake bool `yaml:"keep_awake,omitempty" json:"keep_awake,omitempty"`
 }
 

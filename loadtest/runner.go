@@ -127,9 +127,9 @@ type runner struct {
 	// was); quotaNoted is set once the missing quota was noted.
 	quotaMechanism string
 	quotaNoted     bool
-	// awake says how the server's CPUs were kept from halting under the
-	// quota, or why not (awake.go); "" when they never were asked to be.
-	awake string
+	// awake counts the quota windows whose server CPUs were kept from
+	// halting, and the ones that were not (awake.go).
+	awake awakeState
 
 	// undo restores what the run changed in the calling process (its
 	// CPU affinity, its open-file limit); close runs it in reverse.

@@ -3,11 +3,13 @@
 package loadtest
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -71,9 +73,10 @@ func pinTasks(pid int, cpus []int) error {
 
 // startIdleSpinner starts a busy loop held to cpu at idle priority
 // (SCHED_IDLE: it runs only when nothing else on cpu can) and returns
-// its pid and what stops it. The loop is /bin/sh's, so no binary of ours is needed;
-// it waits on its stdin until its affinity and policy are set, so it
-// never spins at normal priority or on another CPU.
+// its pid and what stops it (once; later calls return the first's
+// result). The loop is /bin/sh's, so no binary of ours is needed; it
+// waits on its stdin until its affinity and policy are set, so it never
+// spins at normal priority or on another CPU.
 func startIdleSpinner(cpu int) (pid int, stop func() error, err error) {
 	cmd := exec.Command("/bin/sh", "-c", "read -r go; while :; do :; done")
 	cmd.SysProcAttr = serverProcAttr()
@@ -84,10 +87,21 @@ func startIdleSpinner(cpu int) (pid int, stop func() error, err error) {
 	if err := cmd.Start(); err != nil {
 		return 0, nil, fmt.Errorf("start a busy loop: %w", err)
 	}
+	var once sync.Once
+	var waitErr error
 	kill := func() error {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait() // "signal: killed" is how it is meant to end
-		return nil
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+					err = nil // how it is meant to end
+				}
+			}
+			waitErr = err
+		})
+		return waitErr
 	}
 	var set unix.CPUSet
 	set.Set(cpu)

@@ -2,7 +2,8 @@
 """ab.py: prints ab.txt from the eight results.json.gz in runs/ (python3 with numpy).
 
 The keep_awake A/B of 2026-12-04 (README, Known limits): scenarios/quick.yaml with
-curve.capacity.keep_awake: true ("awake") and without it ("halt"), run alternately by
+curve.capacity.keep_awake: true ("awake") and without it ("halt"), in the order of their
+numbers (awake, halt, awake, halt, awake, halt, halt, awake), each by
   bin/authbench loadtest --scenario F --out DIR
 on a 2-core KVM guest with nothing else running; runs/N-ARM.results.json.gz is run N's
 results.json. The pairs are neighbouring runs (1-2, 3-4, 5-6, 8-7)."""
