@@ -21,9 +21,11 @@ import (
 // while the quota applies, with a loop at idle priority (SCHED_IDLE: a
 // weight of 3 against a normal task's 1024, and preempted by any normal
 // task that wakes), which takes the time the throttled server leaves
-// and next to nothing from the server, the generator or Redis. An A/B of the default run (README, Known limits)
-// showed no difference in its capacity, its closed-loop throughput or
-// their intervals, so it is off unless a scenario asks.
+// and next to nothing from the server, the generator or Redis. An A/B
+// of the default run (README, Known limits) moved neither its
+// closed-loop throughput nor any interval's width, and the capacity of
+// one variant in four (session, 1.21x over 4 pairs), so it is off
+// unless a scenario asks.
 
 // keepAwake starts one idle-priority busy loop on each of the server's
 // pinned CPUs and returns what stops them. Each call is one quota

@@ -83,13 +83,8 @@ type CapacitySpec struct {
 	// wrk's in scripts/wrk-compare.sh.
 	Connections int `yaml:"connections,omitempty" json:"connections,omitempty"`
 	// KeepAwake keeps the server's pinned CPU from halting while the
-	// quota holds the server (awake.go): an idle-priority busy loop runs
-	// there, taking only the time the throttled server leaves. On a VM a
-	// halted CPU can make the next requests dearer: by hand, kept busy,
-	// jwt's server cost 8-24 % less CPU per request under the quota. An
-	// A/B of the default run moved neither its closed-loop throughput nor
-	// any interval's width, and the capacity of one variant in four
-	// (README, Known limits), so it is off unless asked.
+	// quota holds the server, with an idle-priority busy loop there.
+	// Off unless asked: awake.go gives the measurements and why.
 	KeepAwake bool `yaml:"keep_awake,omitempty" json:"keep_awake,omitempty"`
 }
 

@@ -13,8 +13,8 @@
 # as the suite's saturation details give them. KEEP_AWAKE=1 keeps the
 # server's CPU from halting under the quota with an idle-priority busy
 # loop, as curve.capacity.keep_awake does (loadtest/awake.go); by default
-# it halts, as the suite's does. Loopback only. Needs root (taskset, chrt, cgroup), wrk
-# (apt-get install wrk) and redis-server.
+# it halts, as the suite's does. Loopback only. Needs root (taskset,
+# chrt, cgroup), wrk (apt-get install wrk) and redis-server.
 #
 #   scripts/wrk-compare.sh [variants...]     default: none jwt jwt-blacklist session
 #   QUOTA=0.25 DURATION=5s USERS=1000 KEEP_AWAKE=0 scripts/wrk-compare.sh jwt
